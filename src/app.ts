@@ -1,0 +1,87 @@
+/**
+ * buildApp(deps) assembles the HTTP application. It never listens: tests drive it with
+ * app.inject(), and src/main.ts listens.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import type { Services } from './services.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerSecurityHeaders } from './http/security.js';
+import { registerStatic } from './http/static.js';
+import { registerSiteRoutes } from './site/routes.js';
+import { registerNewsroomRoutes } from './newsroom/routes.js';
+import { registerAdminApi } from './api/admin.routes.js';
+import { registerApiDocs } from './api/docs.js';
+import { loadStaff } from './http/auth.js';
+
+export interface AppDeps {
+  services: Services;
+  /** false silences request logs (tests); otherwise pino at config.logLevel. */
+  logger?: boolean;
+}
+
+export async function buildApp({ services, logger = true }: AppDeps): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: logger
+      ? {
+          level: config.logLevel,
+          // Never log secrets or addresses: tokens travel in headers and cookies, and the tip
+          // line promises sources that their address is not recorded.
+          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+          serializers: {
+            req: (req) => ({ method: req.method, url: req.url.split('?')[0] }),
+          },
+        }
+      : false,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    // Story ids, slugs and tokens are short; anything longer is hostile or a mistake.
+    maxParamLength: 200,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+
+  app.decorateRequest('staff', null);
+  app.decorateRequest('apiUser', null);
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 1024 * 1024 });
+  await app.register(multipart, { attachFieldsToBody: true, limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20 } });
+  // Rate limits are opt-in per route (login, later the public APIs); the store is in memory,
+  // so with several nodes each enforces its own share.
+  await app.register(rateLimit, { global: false });
+
+  registerErrorHandling(app);
+  registerSecurityHeaders(app);
+  registerStatic(app);
+
+  // Any successful change made through the newsroom or the Admin API may alter public pages;
+  // tell the page cache at once (other nodes notice through the event log).
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) services.changes.bump();
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await services.database.db.selectFrom('freewire_migrations').select('name').limit(1).execute();
+      return reply.send({ status: 'ok' });
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', error: 'database unreachable' });
+    }
+  });
+
+  const staff = loadStaff(services);
+  registerSiteRoutes(app, services);
+  await app.register(async (scope) => {
+    scope.addHook('preHandler', staff);
+    registerNewsroomRoutes(scope, services);
+  });
+  await registerApiDocs(app, services);
+  await app.register(async (scope) => registerAdminApi(scope, services), { prefix: '/api/admin' });
+
+  return app;
+}

@@ -1,0 +1,134 @@
+/**
+ * The only module that reads process.env. Everything else receives a frozen, typed Config.
+ * Every variable is listed in CONFIG_VARIABLES so that .env.example can be checked against it.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute base URL used for canonical links, feeds and API URIs, without trailing slash. */
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  /** Undefined means the embedded SQLite file `freewire.db` in dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Seed demo content when the database has no stories yet. */
+  readonly demoContent: boolean;
+  readonly trustProxy: boolean;
+  /** Mark cookies Secure; on by default when publicUrl is https. */
+  readonly secureCookies: boolean;
+  readonly sessionTtlHours: number;
+  /** How often this node looks for scheduled stories that are due (ms). */
+  readonly schedulerIntervalMs: number;
+  /** How often a node checks the shared database for changes made by other nodes (ms). */
+  readonly cacheSyncIntervalMs: number;
+  readonly loginRateLimitPerMinute: number;
+  readonly maxUploadBytes: number;
+}
+
+export interface ConfigVariable {
+  name: string;
+  description: string;
+  example: string;
+}
+
+/** Every environment variable Freewire reads. `_FILE` variants exist for the secret ones. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'PORT', description: 'HTTP port to listen on', example: '8080' },
+  { name: 'FREEWIRE_HOST', description: 'Address to bind (0.0.0.0 for all interfaces)', example: '0.0.0.0' },
+  { name: 'FREEWIRE_PUBLIC_URL', description: 'Public base URL used in canonical links, feeds and API documents', example: 'http://localhost:8080' },
+  { name: 'FREEWIRE_DATA_DIR', description: 'Directory for the embedded SQLite database and backups', example: './data' },
+  { name: 'DATABASE_URL', description: 'postgres://user:pass@host:5432/db switches storage to PostgreSQL (unset: embedded SQLite). DATABASE_URL_FILE reads it from a file', example: '' },
+  { name: 'FREEWIRE_LOG_LEVEL', description: 'fatal | error | warn | info | debug | trace | silent', example: 'info' },
+  { name: 'FREEWIRE_DEMO_CONTENT', description: 'Create demo desks, authors and stories on an empty database (true/false)', example: 'true' },
+  { name: 'FREEWIRE_TRUST_PROXY', description: 'Trust X-Forwarded-* headers from a reverse proxy (true/false)', example: 'false' },
+  { name: 'FREEWIRE_SECURE_COOKIES', description: 'Mark cookies Secure (default: true when the public URL is https)', example: '' },
+  { name: 'FREEWIRE_SESSION_TTL_HOURS', description: 'How long a staff session lasts without activity', example: '336' },
+  { name: 'FREEWIRE_SCHEDULER_INTERVAL_MS', description: 'How often scheduled stories are checked', example: '5000' },
+  { name: 'FREEWIRE_CACHE_SYNC_INTERVAL_MS', description: 'How often page caches check the database for changes from other nodes', example: '1000' },
+  { name: 'FREEWIRE_LOGIN_RATE_LIMIT', description: 'Login attempts allowed per minute per address and per account', example: '10' },
+  { name: 'FREEWIRE_MAX_UPLOAD_BYTES', description: 'Largest accepted upload (logo, images) in bytes', example: '5242880' },
+];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readSecret(env: Env, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`${name}_FILE points to ${file}, which cannot be read: ${(err as Error).message}`);
+    }
+  }
+  const value = env[name];
+  return value === '' ? undefined : value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.FREEWIRE_HOST || '0.0.0.0';
+  let publicUrl = (env.FREEWIRE_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+    publicUrl = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    throw new ConfigError(`FREEWIRE_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
+  }
+  const dataDir = path.resolve(env.FREEWIRE_DATA_DIR || './data');
+  const databaseUrl = readSecret(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite database)');
+  }
+  const logLevel = (env.FREEWIRE_LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`FREEWIRE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    dataDir,
+    databaseUrl,
+    logLevel,
+    demoContent: bool(env, 'FREEWIRE_DEMO_CONTENT', true),
+    trustProxy: bool(env, 'FREEWIRE_TRUST_PROXY', false),
+    secureCookies: bool(env, 'FREEWIRE_SECURE_COOKIES', publicUrl.startsWith('https:')),
+    sessionTtlHours: int(env, 'FREEWIRE_SESSION_TTL_HOURS', 336, 1, 24 * 365),
+    schedulerIntervalMs: int(env, 'FREEWIRE_SCHEDULER_INTERVAL_MS', 5000, 100, 3_600_000),
+    cacheSyncIntervalMs: int(env, 'FREEWIRE_CACHE_SYNC_INTERVAL_MS', 1000, 50, 60_000),
+    loginRateLimitPerMinute: int(env, 'FREEWIRE_LOGIN_RATE_LIMIT', 10, 1, 10_000),
+    maxUploadBytes: int(env, 'FREEWIRE_MAX_UPLOAD_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

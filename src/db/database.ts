@@ -1,0 +1,86 @@
+/**
+ * Opens the database: the embedded SQLite file in the data dir, or PostgreSQL when
+ * DATABASE_URL is set. Returns a Kysely instance plus the helpers that hide dialect differences.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { DB } from './schema.js';
+import { dialectHelpers, type DialectHelpers, type DialectName } from './dialect.js';
+
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly dialect: DialectHelpers;
+  /** The raw better-sqlite3 handle (SQLite only): backups and the hot read paths use it. */
+  readonly sqlite: SQLite.Database | undefined;
+  /** Where the data lives, for messages: a file path or a redacted URL. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  /** SQLite file; defaults to `<dataDir>/freewire.db`. */
+  sqliteFile?: string;
+  dataDir?: string;
+  poolSize?: number;
+}
+
+// pg returns int8 (count(*), sums) as strings to avoid precision loss; our counts fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+export function openSqlite(file: string): SQLite.Database {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const handle = new SQLite(file);
+  // WAL lets readers run while a writer commits, and lets the CLI share the file with a running
+  // server. better-sqlite3 leaves synchronous at NORMAL, which in WAL mode can lose the last
+  // commits on power loss; FULL makes every acknowledged commit durable.
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('synchronous = FULL');
+  handle.pragma('foreign_keys = ON');
+  // A second process (CLI, another server) may hold the write lock briefly.
+  handle.pragma('busy_timeout = 5000');
+  return handle;
+}
+
+export function createDatabase(opts: DatabaseOptions): Database {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // An idle client error (e.g. the server restarted) must not crash the process.
+    pool.on('error', () => undefined);
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      dialect: dialectHelpers('postgres'),
+      sqlite: undefined,
+      location: redactUrl(opts.databaseUrl),
+      close: () => db.destroy(),
+    };
+  }
+  const file = opts.sqliteFile ?? path.join(opts.dataDir ?? './data', 'freewire.db');
+  const handle = openSqlite(file);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  return {
+    db,
+    dialect: dialectHelpers('sqlite'),
+    sqlite: handle,
+    location: file,
+    close: () => db.destroy(),
+  };
+}
+
+export function dialectOf(database: Database): DialectName {
+  return database.dialect.name;
+}

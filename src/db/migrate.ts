@@ -1,0 +1,69 @@
+/**
+ * Forward-only migrations. Each file in migrations/ is frozen once released, is named by date
+ * and holds both dialects. Kysely's Migrator skips transactions on SQLite, so we run each
+ * migration in our own transaction on both engines; on PostgreSQL an advisory lock keeps two
+ * nodes starting at once from migrating twice.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database.js';
+import type { DialectName } from './dialect.js';
+import * as m20261127_2200 from './migrations/2026_11_27_2200_create_core.js';
+
+export interface MigrationContext {
+  dialect: DialectName;
+}
+
+interface Migration {
+  up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
+}
+
+/** In order. Add new migrations at the end; never edit a released one. */
+export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['2026_11_27_2200_create_core', m20261127_2200]];
+
+const LOCK_ID = 727_274_001;
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: number;
+}
+
+export async function migrate(database: Database, onProgress?: (name: string) => void): Promise<MigrateResult> {
+  const db = database.db as unknown as Kysely<any>;
+  const ctx: MigrationContext = { dialect: database.dialect.name };
+  await db.schema
+    .createTable('freewire_migrations')
+    .ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('applied_at', 'text', (c) => c.notNull())
+    .execute();
+
+  return db.connection().execute(async (conn) => {
+    if (ctx.dialect === 'postgres') await sql`select pg_advisory_lock(${LOCK_ID})`.execute(conn);
+    try {
+      const done = new Set(
+        (await conn.selectFrom('freewire_migrations').select('name').execute()).map((r: { name: string }) => r.name),
+      );
+      const known = new Set(MIGRATIONS.map(([name]) => name));
+      const unknown = [...done].filter((n) => !known.has(n));
+      if (unknown.length > 0) {
+        throw new Error(
+          `The database has migrations this version of Freewire does not know (${unknown.join(', ')}). ` +
+            'It was migrated by a newer release: upgrade Freewire, or restore a backup made by this release.',
+        );
+      }
+      const applied: string[] = [];
+      for (const [name, migration] of MIGRATIONS) {
+        if (done.has(name)) continue;
+        onProgress?.(name);
+        await conn.transaction().execute(async (trx) => {
+          await migration.up(trx, ctx);
+          await trx.insertInto('freewire_migrations').values({ name, applied_at: new Date().toISOString() }).execute();
+        });
+        applied.push(name);
+      }
+      return { applied, alreadyApplied: done.size };
+    } finally {
+      if (ctx.dialect === 'postgres') await sql`select pg_advisory_unlock(${LOCK_ID})`.execute(conn);
+    }
+  });
+}

@@ -1,0 +1,260 @@
+/**
+ * Row types as both engines return them. Timestamps are ISO-8601 UTC text
+ * (`2026-11-27T21:58:05.123Z`) on both engines so they compare and sort the same way;
+ * JSON is stored as text; enums are text; ids are UUIDv7 text except `events.id`,
+ * an increasing integer that partners and caches use as a cursor.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type Role = 'admin' | 'editor' | 'reporter';
+export type UserStatus = 'active' | 'disabled';
+export type StoryStatus = 'draft' | 'scheduled' | 'published' | 'withdrawn';
+export type Syndication = 'free' | 'licensees' | 'none';
+export type VersionKind = 'create' | 'save' | 'publish' | 'update' | 'correction' | 'withdraw' | 'restore';
+export type NoteKind = 'correction' | 'update';
+export type EventType =
+  | 'story.published'
+  | 'story.updated'
+  | 'story.corrected'
+  | 'story.withdrawn'
+  | 'story.embargo_lifted'
+  | 'site.updated';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  password_hash: string | null;
+  status: UserStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie token; the token itself is never stored. */
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** sha256 of the token; tokens carry 256 bits of randomness so a fast hash is enough. */
+  token_hash: string;
+  /** First characters of the token, to tell tokens apart in lists. */
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuthorsTable {
+  id: string;
+  slug: string;
+  name: string;
+  title: string;
+  bio: string;
+  photo_media_id: string | null;
+  links_json: string;
+  tips_contact: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DesksTable {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  position: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TagsTable {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export interface StoriesTable {
+  id: string;
+  slug: string;
+  status: StoryStatus;
+  /** Working copy: what editors see. Readers see the snapshot in story_versions at live_version. */
+  headline: string;
+  summary: string;
+  body_md: string;
+  dateline: string;
+  desk_id: string;
+  syndication: Syndication;
+  license_profile_id: string | null;
+  lead_image_id: string | null;
+  lead_image_caption: string;
+  lead_image_credit: string;
+  embargo_until: string | null;
+  scheduled_at: string | null;
+  published_at: string | null;
+  /** Time of the last public update or correction. */
+  public_updated_at: string | null;
+  withdrawn_at: string | null;
+  withdrawn_reason: string | null;
+  live_version: number | null;
+  live_desk_id: string | null;
+  current_version: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StoryAuthorsTable {
+  story_id: string;
+  author_id: string;
+  position: number;
+}
+
+export interface StoryTagsTable {
+  story_id: string;
+  tag_id: string;
+}
+
+export interface StoryLiveAuthorsTable {
+  story_id: string;
+  author_id: string;
+  position: number;
+}
+
+export interface StoryLiveTagsTable {
+  story_id: string;
+  tag_id: string;
+}
+
+export interface StoryVersionsTable {
+  id: string;
+  story_id: string;
+  version: number;
+  kind: VersionKind;
+  headline: string;
+  summary: string;
+  body_md: string;
+  body_html: string;
+  dateline: string;
+  desk_id: string;
+  /** JSON array of author ids in byline order. */
+  authors_json: string;
+  /** JSON array of tag names. */
+  tags_json: string;
+  word_count: number;
+  note: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface StoryNotesTable {
+  id: string;
+  story_id: string;
+  kind: NoteKind;
+  text: string;
+  version: number;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface StorySearchTable {
+  story_id: string;
+  headline: string;
+  summary: string;
+  body: string;
+  tags: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  type: EventType;
+  story_id: string | null;
+  version: number | null;
+  payload_json: string;
+  created_at: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  actor_id: string | null;
+  actor_label: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details_json: string;
+  created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value_json: string;
+  updated_at: string;
+}
+
+export interface MediaTable {
+  id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  data: Buffer;
+  alt: string;
+  created_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  method: string;
+  path: string;
+  request_hash: string;
+  status_code: number;
+  response_json: string;
+  created_at: string;
+}
+
+export interface MigrationsTable {
+  name: string;
+  applied_at: string;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  authors: AuthorsTable;
+  desks: DesksTable;
+  tags: TagsTable;
+  stories: StoriesTable;
+  story_authors: StoryAuthorsTable;
+  story_tags: StoryTagsTable;
+  story_live_authors: StoryLiveAuthorsTable;
+  story_live_tags: StoryLiveTagsTable;
+  story_versions: StoryVersionsTable;
+  story_notes: StoryNotesTable;
+  story_search: StorySearchTable;
+  events: EventsTable;
+  audit_log: AuditLogTable;
+  settings: SettingsTable;
+  media: MediaTable;
+  idempotency_keys: IdempotencyKeysTable;
+  freewire_migrations: MigrationsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type StoryRow = Selectable<StoriesTable>;
+export type StoryUpdate = Updateable<StoriesTable>;
+export type AuthorRow = Selectable<AuthorsTable>;
+export type DeskRow = Selectable<DesksTable>;
+export type StoryVersionRow = Selectable<StoryVersionsTable>;

@@ -1,0 +1,84 @@
+import { create } from 'xmlbuilder2';
+import type { NewsSitemapEntry, SitemapEntry } from './types.js';
+import { cleanText, rfc3339 } from './text.js';
+
+const SITEMAP_NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
+const NEWS_NS = 'http://www.google.com/schemas/sitemap-news/0.9';
+
+/** Google News rejects a news sitemap with more than 1000 <news:news> entries. */
+export const NEWS_SITEMAP_MAX_ENTRIES = 1000;
+
+/** sitemaps.org 0.9 `<urlset>` with `loc` and `lastmod`. */
+export function buildSitemap(entries: SitemapEntry[]): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const urlset = doc.ele(SITEMAP_NS, 'urlset');
+  for (const entry of entries) {
+    const url = urlset.ele('url');
+    url.ele('loc').txt(cleanText(entry.url));
+    url.ele('lastmod').txt(rfc3339(entry.lastModified));
+  }
+  return doc.end({ prettyPrint: true });
+}
+
+/**
+ * Google News wants an ISO 639 code, not a BCP 47 tag ("en", not "en-US"), except that
+ * Chinese must say which script: zh-cn (Simplified) or zh-tw (Traditional).
+ */
+function newsLanguage(tag: string): string {
+  const lower = cleanText(tag).trim().toLowerCase().replace(/_/g, '-');
+  if (lower === 'zh' || lower.startsWith('zh-')) {
+    return /^zh-(tw|hk|mo|hant)\b/.test(lower) ? 'zh-tw' : 'zh-cn';
+  }
+  return lower.split('-')[0] ?? lower;
+}
+
+/**
+ * Google News sitemap. The caller picks the stories from the last two days; this keeps
+ * the newest {@link NEWS_SITEMAP_MAX_ENTRIES} whatever order they arrive in, since those
+ * are the ones Google News still wants to discover.
+ */
+export function buildNewsSitemap(
+  entries: NewsSitemapEntry[],
+  publication: { name: string; language: string },
+): string {
+  const newest = entries
+    .map((entry) => ({ entry, published: rfc3339(entry.publishedAt) }))
+    // RFC 3339 UTC strings of equal shape sort chronologically as plain strings.
+    .sort((a, b) => (a.published < b.published ? 1 : a.published > b.published ? -1 : 0))
+    .slice(0, NEWS_SITEMAP_MAX_ENTRIES);
+
+  const name = cleanText(publication.name);
+  const language = newsLanguage(publication.language);
+  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const urlset = doc.ele(SITEMAP_NS, 'urlset', { 'xmlns:news': NEWS_NS });
+  for (const { entry, published } of newest) {
+    const url = urlset.ele('url');
+    url.ele('loc').txt(cleanText(entry.url));
+    const news = url.ele(NEWS_NS, 'news:news');
+    const pub = news.ele(NEWS_NS, 'news:publication');
+    pub.ele(NEWS_NS, 'news:name').txt(name);
+    pub.ele(NEWS_NS, 'news:language').txt(language);
+    news.ele(NEWS_NS, 'news:publication_date').txt(published);
+    news.ele(NEWS_NS, 'news:title').txt(cleanText(entry.title));
+  }
+  return doc.end({ prettyPrint: true });
+}
+
+/** robots.txt that lets crawlers in everywhere public and points them at both sitemaps. */
+export function buildRobotsTxt(publicUrl: string): string {
+  // Parsing rejects garbage and drops embedded tabs/newlines, so a bad config value
+  // cannot inject extra robots.txt directives.
+  const base = new URL(publicUrl).href.replace(/\/+$/, '');
+  return [
+    'User-agent: *',
+    'Allow: /',
+    // The newsroom and admin API sit behind login; listing them keeps crawlers from
+    // wasting requests on redirects and login pages.
+    'Disallow: /newsroom',
+    'Disallow: /api/admin',
+    '',
+    `Sitemap: ${base}/sitemap.xml`,
+    `Sitemap: ${base}/news-sitemap.xml`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,50 @@
+/**
+ * Wires repositories and services to one database. Everything that needs a service gets it
+ * from here, passed explicitly (no globals, no container magic).
+ */
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { AuthorsService } from './authors/authors.service.js';
+import { DesksService } from './desks/desks.service.js';
+import { MediaService } from './media/media.service.js';
+import { createSearchIndex, type SearchIndex } from './search/search.js';
+import { SettingsService } from './settings/settings.service.js';
+import { PublicStories } from './stories/public.js';
+import { StoriesService } from './stories/stories.service.js';
+import { UsersService } from './users/users.service.js';
+import { ChangeTracker } from './events/change-tracker.js';
+
+export interface Services {
+  config: Config;
+  database: Database;
+  users: UsersService;
+  authors: AuthorsService;
+  desks: DesksService;
+  stories: StoriesService;
+  publicStories: PublicStories;
+  settings: SettingsService;
+  media: MediaService;
+  search: SearchIndex;
+  /** Follows the event log so caches know when public content changed (on any node). */
+  changes: ChangeTracker;
+}
+
+export function createServices(config: Config, database: Database): Services {
+  const { db, dialect } = database;
+  const search = createSearchIndex(db, dialect.name);
+  const settings = new SettingsService(db);
+  const changes = new ChangeTracker(db, config.cacheSyncIntervalMs, () => settings.invalidate());
+  return {
+    config,
+    database,
+    users: new UsersService(db, dialect, config.sessionTtlHours),
+    authors: new AuthorsService(db, dialect),
+    desks: new DesksService(db, dialect),
+    stories: new StoriesService(db, dialect, search, () => changes.bump()),
+    publicStories: new PublicStories(db, search),
+    settings,
+    media: new MediaService(db),
+    search,
+    changes,
+  };
+}

@@ -1,0 +1,7 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.js';
+
+export function registerSiteRoutes(app: FastifyInstance, services: Services): void {
+  void app;
+  void services;
+}

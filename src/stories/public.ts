@@ -1,0 +1,203 @@
+/**
+ * What readers (and feeds) see: live versions of published stories only. Queries here never
+ * read the working copy.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import type { SearchIndex } from '../search/search.js';
+import { toAuthor, type Author } from '../authors/authors.service.js';
+import type { StoryNote } from './stories.service.js';
+
+export interface PublicStorySummary {
+  id: string;
+  slug: string;
+  headline: string;
+  summary: string;
+  dateline: string;
+  publishedAt: string;
+  /** Last public update or correction, else the publication time. */
+  updatedAt: string;
+  version: number;
+  desk: { slug: string; name: string };
+  authors: Array<Pick<Author, 'slug' | 'name' | 'title'>>;
+  tags: Array<{ slug: string; name: string }>;
+  leadImage: { id: string; caption: string; credit: string; alt: string } | null;
+}
+
+export interface PublicStory extends PublicStorySummary {
+  bodyHtml: string;
+  wordCount: number;
+  fullAuthors: Author[];
+  notes: StoryNote[];
+  wasUpdated: boolean;
+}
+
+export type StoryLookup =
+  | { kind: 'live'; story: PublicStory }
+  | { kind: 'withdrawn'; slug: string; headline: string; withdrawnAt: string; reason: string }
+  | { kind: 'missing' };
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export class PublicStories {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly search: SearchIndex,
+  ) {}
+
+  private base() {
+    return this.db
+      .selectFrom('stories as s')
+      .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
+      .innerJoin('desks as d', 'd.id', 'v.desk_id')
+      .leftJoin('media as m', 'm.id', 's.lead_image_id')
+      .where('s.status', '=', 'published');
+  }
+
+  private async summaries(rows: Array<{
+    id: string; slug: string; headline: string; summary: string; dateline: string; published_at: string | null;
+    public_updated_at: string | null; live_version: number | null; desk_slug: string; desk_name: string;
+    lead_image_id: string | null; lead_image_caption: string; lead_image_credit: string; image_alt: string | null;
+  }>): Promise<PublicStorySummary[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const authors = await this.db
+      .selectFrom('story_live_authors as la')
+      .innerJoin('authors as a', 'a.id', 'la.author_id')
+      .select(['la.story_id', 'a.slug', 'a.name', 'a.title'])
+      .where('la.story_id', 'in', ids)
+      .orderBy('la.position')
+      .execute();
+    const tags = await this.db
+      .selectFrom('story_live_tags as lt')
+      .innerJoin('tags as t', 't.id', 'lt.tag_id')
+      .select(['lt.story_id', 't.slug', 't.name'])
+      .where('lt.story_id', 'in', ids)
+      .orderBy('t.name')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      slug: r.slug,
+      headline: r.headline,
+      summary: r.summary,
+      dateline: r.dateline,
+      publishedAt: r.published_at!,
+      updatedAt: r.public_updated_at ?? r.published_at!,
+      version: r.live_version!,
+      desk: { slug: r.desk_slug, name: r.desk_name },
+      authors: authors.filter((a) => a.story_id === r.id).map((a) => ({ slug: a.slug, name: a.name, title: a.title })),
+      tags: tags.filter((t) => t.story_id === r.id).map((t) => ({ slug: t.slug, name: t.name })),
+      leadImage: r.lead_image_id ? { id: r.lead_image_id, caption: r.lead_image_caption, credit: r.lead_image_credit, alt: r.image_alt ?? '' } : null,
+    }));
+  }
+
+  private listColumns() {
+    return [
+      's.id', 's.slug', 'v.headline', 'v.summary', 'v.dateline', 's.published_at', 's.public_updated_at', 's.live_version',
+      'd.slug as desk_slug', 'd.name as desk_name', 's.lead_image_id', 's.lead_image_caption', 's.lead_image_credit', 'm.alt as image_alt',
+    ] as const;
+  }
+
+  async latest(limit: number, offset = 0, filter: { deskId?: string; authorId?: string; tagId?: string } = {}): Promise<Page<PublicStorySummary>> {
+    let q = this.base();
+    if (filter.deskId) q = q.where('v.desk_id', '=', filter.deskId);
+    if (filter.authorId) {
+      q = q.where('s.id', 'in', this.db.selectFrom('story_live_authors').select('story_id').where('author_id', '=', filter.authorId));
+    }
+    if (filter.tagId) {
+      q = q.where('s.id', 'in', this.db.selectFrom('story_live_tags').select('story_id').where('tag_id', '=', filter.tagId));
+    }
+    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q.select([...this.listColumns()]).orderBy('s.published_at', 'desc').orderBy('s.id', 'desc').limit(limit).offset(offset).execute();
+    return { items: await this.summaries(rows), total: Number(total.n) };
+  }
+
+  async bySlug(slug: string): Promise<StoryLookup> {
+    if (slug.length > 120) return { kind: 'missing' };
+    const row = await this.db
+      .selectFrom('stories')
+      .select(['id', 'status', 'headline', 'slug', 'withdrawn_at', 'withdrawn_reason'])
+      .where('slug', '=', slug)
+      .executeTakeFirst();
+    if (!row) return { kind: 'missing' };
+    if (row.status === 'withdrawn' && row.withdrawn_at) {
+      const live = await this.db
+        .selectFrom('story_versions')
+        .select('headline')
+        .where('story_id', '=', row.id)
+        .where('kind', '=', 'publish')
+        .orderBy('version', 'desc')
+        .executeTakeFirst();
+      if (!live) return { kind: 'missing' };
+      return { kind: 'withdrawn', slug: row.slug, headline: live.headline, withdrawnAt: row.withdrawn_at, reason: row.withdrawn_reason ?? '' };
+    }
+    if (row.status !== 'published') return { kind: 'missing' };
+    const full = await this.base()
+      .select([...this.listColumns(), 'v.body_html', 'v.word_count', 'v.version'])
+      .where('s.id', '=', row.id)
+      .executeTakeFirst();
+    if (!full) return { kind: 'missing' };
+    const [summary] = await this.summaries([full]);
+    const authorRows = await this.db
+      .selectFrom('story_live_authors as la')
+      .innerJoin('authors as a', 'a.id', 'la.author_id')
+      .selectAll('a')
+      .where('la.story_id', '=', row.id)
+      .orderBy('la.position')
+      .execute();
+    const notes = await this.db.selectFrom('story_notes').selectAll().where('story_id', '=', row.id).orderBy('created_at').orderBy('id').execute();
+    return {
+      kind: 'live',
+      story: {
+        ...summary!,
+        bodyHtml: full.body_html,
+        wordCount: full.word_count,
+        fullAuthors: authorRows.map(toAuthor),
+        notes: notes.map((n) => ({ id: n.id, kind: n.kind, text: n.text, version: n.version, createdAt: n.created_at })),
+        wasUpdated: full.public_updated_at !== null,
+      },
+    };
+  }
+
+  async searchStories(q: string, limit: number, offset: number): Promise<Page<PublicStorySummary>> {
+    const hits = await this.search.search(q, limit, offset);
+    if (hits.storyIds.length === 0) return { items: [], total: hits.total };
+    const rows = await this.base().select([...this.listColumns()]).where('s.id', 'in', hits.storyIds).execute();
+    const order = new Map(hits.storyIds.map((id, i) => [id, i]));
+    rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    return { items: await this.summaries(rows), total: hits.total };
+  }
+
+  async tagBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | undefined> {
+    if (slug.length > 120) return undefined;
+    return this.db.selectFrom('tags').select(['id', 'slug', 'name']).where('slug', '=', slug).executeTakeFirst();
+  }
+
+  /** Every live story's URL data for sitemap.xml. */
+  async allForSitemap(): Promise<Array<{ slug: string; updatedAt: string }>> {
+    const rows = await this.db
+      .selectFrom('stories')
+      .select(['slug', 'published_at', 'public_updated_at'])
+      .where('status', '=', 'published')
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(50_000)
+      .execute();
+    return rows.map((r) => ({ slug: r.slug, updatedAt: r.public_updated_at ?? r.published_at! }));
+  }
+
+  /** Stories published since `since`, for the Google News sitemap (which wants the last 2 days). */
+  async publishedSince(since: Date): Promise<Array<{ slug: string; headline: string; publishedAt: string }>> {
+    const rows = await this.base()
+      .select(['s.slug', 'v.headline', 's.published_at'])
+      .where('s.published_at', '>=', since.toISOString())
+      .orderBy('s.published_at', 'desc')
+      .orderBy('s.id', 'desc')
+      .limit(1000)
+      .execute();
+    return rows.map((r) => ({ slug: r.slug, headline: r.headline, publishedAt: r.published_at! }));
+  }
+}

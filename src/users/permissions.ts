@@ -1,0 +1,58 @@
+/**
+ * Permissions as named predicates, checked on the server for every privileged action, whether it
+ * comes from the newsroom UI or the Admin API.
+ */
+import type { Role } from '../db/schema.js';
+import { AppError } from '../errors.js';
+
+export interface Actor {
+  /** null for the system itself (scheduler, demo seeding, CLI without a user). */
+  id: string | null;
+  role: Role | 'system';
+  label: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: null, role: 'system', label: 'system' };
+
+export type Permission =
+  | 'story.create'
+  | 'story.edit.own'
+  | 'story.edit.any'
+  | 'story.publish'
+  | 'story.withdraw'
+  | 'story.correct'
+  | 'authors.manage'
+  | 'desks.manage'
+  | 'users.manage'
+  | 'settings.manage'
+  | 'audit.read';
+
+const GRANTS: Record<Role, ReadonlySet<Permission>> = {
+  reporter: new Set(['story.create', 'story.edit.own']),
+  editor: new Set([
+    'story.create', 'story.edit.own', 'story.edit.any', 'story.publish', 'story.withdraw', 'story.correct',
+    'authors.manage', 'desks.manage', 'audit.read',
+  ]),
+  admin: new Set([
+    'story.create', 'story.edit.own', 'story.edit.any', 'story.publish', 'story.withdraw', 'story.correct',
+    'authors.manage', 'desks.manage', 'users.manage', 'settings.manage', 'audit.read',
+  ]),
+};
+
+export function can(actor: Actor, permission: Permission): boolean {
+  if (actor.role === 'system') return true;
+  return GRANTS[actor.role].has(permission);
+}
+
+export function assertCan(actor: Actor, permission: Permission): void {
+  if (!can(actor, permission)) {
+    throw new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow this action (${permission}).`);
+  }
+}
+
+/** Reporters edit stories they created; editors and admins edit any story. */
+export function canEditStory(actor: Actor, story: { created_by: string | null }): boolean {
+  return can(actor, 'story.edit.any') || (can(actor, 'story.edit.own') && story.created_by !== null && story.created_by === actor.id);
+}
+
+export const ROLES: readonly Role[] = ['admin', 'editor', 'reporter'];
