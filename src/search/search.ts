@@ -32,6 +32,14 @@ export function toFts5Query(input: string): string | undefined {
   return terms.map((t, i) => (i === terms.length - 1 && t.length >= 3 ? `"${t}"*` : `"${t}"`)).join(' ');
 }
 
+/** For queries of plain words only: `word & word & last:*`; undefined when search syntax is used. */
+export function toPrefixTsQuery(input: string): string | undefined {
+  if (!/^[\p{L}\p{N}\s]+$/u.test(input)) return undefined;
+  const terms = (input.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 12);
+  if (terms.length === 0) return undefined;
+  return terms.map((t, i) => (i === terms.length - 1 && t.length >= 3 ? `${t}:*` : t)).join(' & ');
+}
+
 export interface SearchIndex {
   upsert(trx: Kysely<DB>, doc: SearchDocument): Promise<void>;
   remove(trx: Kysely<DB>, storyId: string): Promise<void>;
@@ -82,10 +90,15 @@ function postgresIndex(db: Kysely<DB>): SearchIndex {
       // safe for websearch_to_tsquery.
       const text = q.replace(/\u0000/g, '').slice(0, MAX_QUERY_LENGTH).trim();
       if (text === '') return { storyIds: [], total: 0 };
+      // Plain words get prefix matching on the last one (as on SQLite), built only from letters
+      // and digits so to_tsquery cannot fail; anything with search syntax (quotes, OR, -word)
+      // goes to websearch_to_tsquery, which never raises on user text.
+      const prefix = toPrefixTsQuery(text);
+      const query = prefix ? sql`to_tsquery('english', ${prefix})` : sql`websearch_to_tsquery('english', ${text})`;
       const total = await sql<{ n: number }>`
-        select count(*)::int as n from story_search where document @@ websearch_to_tsquery('english', ${text})`.execute(db);
+        select count(*)::int as n from story_search where document @@ ${query}`.execute(db);
       const rows = await sql<{ story_id: string }>`
-        select story_id from story_search, websearch_to_tsquery('english', ${text}) query
+        select story_id from story_search, ${query} query
         where document @@ query
         order by ts_rank(document, query) desc, story_id
         limit ${limit} offset ${offset}`.execute(db);
