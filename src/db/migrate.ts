@@ -30,16 +30,18 @@ export interface MigrateResult {
 export async function migrate(database: Database, onProgress?: (name: string) => void): Promise<MigrateResult> {
   const db = database.db as unknown as Kysely<any>;
   const ctx: MigrationContext = { dialect: database.dialect.name };
-  await db.schema
-    .createTable('freewire_migrations')
-    .ifNotExists()
-    .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('applied_at', 'text', (c) => c.notNull())
-    .execute();
 
   return db.connection().execute(async (conn) => {
     if (ctx.dialect === 'postgres') await sql`select pg_advisory_lock(${LOCK_ID})`.execute(conn);
     try {
+      // Under the lock: on PostgreSQL, concurrent `create table if not exists` from two nodes
+      // starting at once fails with a duplicate key on pg_type.
+      await conn.schema
+        .createTable('freewire_migrations')
+        .ifNotExists()
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('applied_at', 'text', (c) => c.notNull())
+        .execute();
       const done = new Set(
         (await conn.selectFrom('freewire_migrations').select('name').execute()).map((r: { name: string }) => r.name),
       );
@@ -55,10 +57,19 @@ export async function migrate(database: Database, onProgress?: (name: string) =>
       for (const [name, migration] of MIGRATIONS) {
         if (done.has(name)) continue;
         onProgress?.(name);
-        await conn.transaction().execute(async (trx) => {
-          await migration.up(trx, ctx);
-          await trx.insertInto('freewire_migrations').values({ name, applied_at: new Date().toISOString() }).execute();
-        });
+        try {
+          await conn.transaction().execute(async (trx) => {
+            await migration.up(trx, ctx);
+            await trx.insertInto('freewire_migrations').values({ name, applied_at: new Date().toISOString() }).execute();
+          });
+        } catch (err) {
+          // SQLite has no advisory lock: when two processes start on a fresh file, one may lose
+          // the race. Its transaction rolled back; if the other process recorded this migration,
+          // there is nothing left to do.
+          const nowDone = await conn.selectFrom('freewire_migrations').select('name').where('name', '=', name).executeTakeFirst();
+          if (ctx.dialect === 'sqlite' && nowDone) continue;
+          throw err;
+        }
         applied.push(name);
       }
       return { applied, alreadyApplied: done.size };

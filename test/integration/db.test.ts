@@ -127,6 +127,26 @@ describe('migrate', () => {
     }
   });
 
+  // PostgreSQL only: this is the multi-node guarantee the advisory lock gives. (SQLite nodes
+  // share one file on one machine; better-sqlite3 is synchronous, so several handles in one
+  // process would block each other rather than race.)
+  test('nodes starting at once on an empty PostgreSQL database migrate it exactly once', async (t) => {
+    if (!(await requirePostgres(t))) return;
+    const tdb = await createTestDatabase('postgres', { migrate: false });
+    const nodes = [tdb.database, ...[1, 2, 3].map(() => createDatabase({ databaseUrl: tdb.url!, poolSize: 2 }))];
+    try {
+      const results = await Promise.all(nodes.map((node) => migrate(node)));
+      assert.deepEqual(
+        results.flatMap((r) => r.applied),
+        MIGRATION_NAMES,
+        'each migration should be applied by exactly one node',
+      );
+    } finally {
+      await Promise.all(nodes.slice(1).map((node) => node.close()));
+      await tdb.drop();
+    }
+  });
+
   forEachDialect(
     'a migration that fails part-way leaves nothing behind',
     async (_t, tdb) => {

@@ -1,0 +1,120 @@
+/**
+ * Shared benchmark plumbing: start the real Freewire server and a bare node:http baseline as
+ * separate processes, drive each with autocannon from this process, print ratios.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+}
+
+export interface Started {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `freewire start` on a fresh data dir with demo content. */
+export async function startFreewire(extraEnv: Record<string, string> = {}): Promise<Started> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'freewire-bench-'));
+  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/freewire.js'), 'start'], {
+    env: { ...process.env, PORT: String(port), FREEWIRE_HOST: '127.0.0.1', FREEWIRE_DATA_DIR: dataDir, FREEWIRE_LOG_LEVEL: 'warn', ...extraEnv },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/healthz`);
+  return {
+    url,
+    proc,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A bare node:http server in its own process answering every request with the given bytes. */
+export async function startBaseline(body: Buffer, contentType: string): Promise<Started> {
+  const port = await freePort();
+  const code = `
+    const http = require('node:http');
+    const body = Buffer.from(process.env.BODY_B64, 'base64');
+    http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': process.env.CT, 'content-length': body.length });
+      res.end(body);
+    }).listen(${port}, '127.0.0.1');
+  `;
+  const proc = spawn(process.execPath, ['-e', code], { env: { ...process.env, BODY_B64: body.toString('base64'), CT: contentType }, stdio: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url);
+  return {
+    url,
+    proc,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
+
+export interface LoadResult {
+  requestsPerSec: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+  latencyP99: number;
+}
+
+export async function load(url: string, opts: { seconds: number; connections: number; headers?: Record<string, string>; requests?: autocannon.Request[] }): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    pipelining: 1,
+    headers: opts.headers,
+    requests: opts.requests,
+  });
+  return {
+    requestsPerSec: result.requests.average,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    total: result.requests.total,
+    latencyP99: result.latency.p99,
+  };
+}
+
+export function report(name: string, subject: LoadResult, baseline: LoadResult): string {
+  const ratio = subject.requestsPerSec / baseline.requestsPerSec;
+  return `${name}: ${subject.requestsPerSec.toFixed(0)} req/s, baseline ${baseline.requestsPerSec.toFixed(0)} req/s, ratio ${ratio.toFixed(2)}`;
+}
