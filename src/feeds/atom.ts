@@ -1,19 +1,22 @@
 import { create } from 'xmlbuilder2';
 import type { FeedAuthor, FeedChannel, FeedItem } from './types.js';
-import { cleanText, rfc3339 } from './text.js';
+import { cleanText, rfc3339, xmlText } from './text.js';
 
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 type XmlNode = ReturnType<typeof create>;
 
 function textEl(parent: XmlNode, name: string, value: string, attrs?: Record<string, string>): void {
-  parent.ele(name, attrs).txt(cleanText(value));
+  parent.ele(name, attrs).txt(xmlText(value));
 }
 
-function link(parent: XmlNode, rel: string, href: string, type?: string, extra?: Record<string, string>): void {
-  const attrs: Record<string, string> = { rel, href: cleanText(href) };
-  if (type) attrs.type = type;
-  parent.ele('link', { ...attrs, ...extra });
+function link(parent: XmlNode, attrs: { rel: string; href: string; type?: string; length?: string }): void {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value) out[key] = xmlText(value);
+  }
+  parent.ele('link', out);
 }
 
 function person(parent: XmlNode, author: FeedAuthor): void {
@@ -28,17 +31,22 @@ function addEntry(feed: XmlNode, item: FeedItem): void {
   textEl(entry, 'title', item.title);
   textEl(entry, 'updated', rfc3339(item.updatedAt));
   textEl(entry, 'published', rfc3339(item.publishedAt));
-  link(entry, 'alternate', item.url, 'text/html');
+  link(entry, { rel: 'alternate', href: item.url, type: 'text/html' });
   if (item.image) {
-    const length = Number.isFinite(item.image.length) && item.image.length > 0 ? String(Math.trunc(item.image.length)) : undefined;
-    link(entry, 'enclosure', item.image.url, cleanText(item.image.type) || undefined, length ? { length } : undefined);
+    const { url, type, length } = item.image;
+    link(entry, {
+      rel: 'enclosure',
+      href: url,
+      type,
+      // length is advisory in Atom; omit it rather than publish a bogus value.
+      length: Number.isFinite(length) && length > 0 ? String(Math.trunc(length)) : undefined,
+    });
   }
   for (const author of item.authors) {
     if (cleanText(author.name).trim()) person(entry, author);
   }
   for (const category of item.categories) {
-    const term = cleanText(category);
-    if (term.trim()) entry.ele('category', { term });
+    if (cleanText(category).trim()) entry.ele('category', { term: xmlText(category) });
   }
   textEl(entry, 'summary', item.summary, { type: 'text' });
   textEl(entry, 'content', item.contentHtml, { type: 'html' });
@@ -46,17 +54,19 @@ function addEntry(feed: XmlNode, item: FeedItem): void {
 
 export function buildAtom(channel: FeedChannel): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
-  const feed = doc.ele(ATOM_NS, 'feed', channel.language ? { 'xml:lang': cleanText(channel.language) } : undefined);
+  const feed = doc.ele(ATOM_NS, 'feed');
+  // Namespaced explicitly: the serializer's well-formedness check rejects a bare "xml:lang" name.
+  if (channel.language) feed.att(XML_NS, 'xml:lang', xmlText(channel.language));
   textEl(feed, 'id', channel.id);
   textEl(feed, 'title', channel.title);
   if (channel.description) textEl(feed, 'subtitle', channel.description);
   textEl(feed, 'updated', rfc3339(channel.updatedAt));
-  link(feed, 'self', channel.atomUrl, 'application/atom+xml');
-  link(feed, 'alternate', channel.homeUrl, 'text/html');
+  link(feed, { rel: 'self', href: channel.atomUrl, type: 'application/atom+xml' });
+  link(feed, { rel: 'alternate', href: channel.homeUrl, type: 'text/html' });
   // The same feed in other formats; RFC 4287 allows several alternates as long as their types differ.
-  link(feed, 'alternate', channel.rssUrl, 'application/rss+xml');
-  link(feed, 'alternate', channel.jsonUrl, 'application/feed+json');
-  if (channel.licenseUrl) link(feed, 'license', channel.licenseUrl); // RFC 4946
+  link(feed, { rel: 'alternate', href: channel.rssUrl, type: 'application/rss+xml' });
+  link(feed, { rel: 'alternate', href: channel.jsonUrl, type: 'application/feed+json' });
+  if (channel.licenseUrl) link(feed, { rel: 'license', href: channel.licenseUrl }); // RFC 4946
   // RFC 4287 §4.1.1 requires a feed-level author unless every entry has one; wire stories
   // can be unbylined, so the publication itself stands in as the author.
   person(feed, { name: channel.title, url: channel.homeUrl });
@@ -65,5 +75,7 @@ export function buildAtom(channel: FeedChannel): string {
   if (channel.logoUrl) textEl(feed, 'logo', channel.logoUrl);
   if (channel.rights) textEl(feed, 'rights', channel.rights, { type: 'text' });
   for (const item of channel.items) addEntry(feed, item);
-  return doc.end({ prettyPrint: true });
+  // wellFormed makes the serializer throw rather than emit a document no reader can parse,
+  // should anything ever slip past xmlText.
+  return doc.end({ prettyPrint: true, wellFormed: true });
 }

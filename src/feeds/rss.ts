@@ -1,6 +1,6 @@
 import { create } from 'xmlbuilder2';
 import type { FeedChannel, FeedItem } from './types.js';
-import { cleanText, escapeHtml, rfc822 } from './text.js';
+import { cleanText, escapeHtml, rfc822, xmlText } from './text.js';
 
 const NS = {
   atom: 'http://www.w3.org/2005/Atom',
@@ -12,7 +12,7 @@ const NS = {
 type XmlNode = ReturnType<typeof create>;
 
 function textEl(parent: XmlNode, name: string, value: string): void {
-  parent.ele(name).txt(cleanText(value));
+  parent.ele(name).txt(xmlText(value));
 }
 
 /** Enclosure length must be a non-negative integer; 0 is the RSS convention for "unknown". */
@@ -29,22 +29,20 @@ function addItem(channel: XmlNode, item: FeedItem): void {
   textEl(el, 'description', escapeHtml(cleanText(item.summary)));
   textEl(el, 'content:encoded', item.contentHtml);
   // Story ids are URNs, not fetchable URLs, so readers must not treat them as permalinks.
-  el.ele('guid', { isPermaLink: 'false' }).txt(cleanText(item.id));
+  el.ele('guid', { isPermaLink: 'false' }).txt(xmlText(item.id));
   textEl(el, 'pubDate', rfc822(item.publishedAt));
   // <author> in RSS must be an e-mail address, which we do not publish; dc:creator takes a name.
   for (const author of item.authors) {
-    const name = cleanText(author.name);
-    if (name.trim()) el.ele('dc:creator').txt(name);
+    if (cleanText(author.name).trim()) textEl(el, 'dc:creator', author.name);
   }
   for (const category of item.categories) {
-    const term = cleanText(category);
-    if (term.trim()) el.ele('category').txt(term);
+    if (cleanText(category).trim()) textEl(el, 'category', category);
   }
   if (item.image) {
     el.ele('enclosure', {
-      url: cleanText(item.image.url),
+      url: xmlText(item.image.url),
       length: enclosureLength(item.image.length),
-      type: cleanText(item.image.type),
+      type: xmlText(item.image.type),
     });
   }
 }
@@ -68,7 +66,7 @@ export function buildRss(channel: FeedChannel): string {
   textEl(ch, 'generator', 'Freewire');
   // RSS has no self link of its own; the Atom one lets readers and WebSub hubs find the canonical feed URL.
   ch.ele('atom:link', {
-    href: cleanText(channel.rssUrl),
+    href: xmlText(channel.rssUrl),
     rel: 'self',
     type: 'application/rss+xml',
   });
@@ -81,5 +79,7 @@ export function buildRss(channel: FeedChannel): string {
   }
   if (channel.licenseUrl) textEl(ch, 'creativeCommons:license', channel.licenseUrl);
   for (const item of channel.items) addItem(ch, item);
-  return doc.end({ prettyPrint: true });
+  // wellFormed makes the serializer throw rather than emit a document no reader can parse,
+  // should anything ever slip past xmlText.
+  return doc.end({ prettyPrint: true, wellFormed: true });
 }

@@ -1,6 +1,6 @@
 import { create } from 'xmlbuilder2';
 import type { NewsSitemapEntry, SitemapEntry } from './types.js';
-import { cleanText, rfc3339 } from './text.js';
+import { cleanText, rfc3339, xmlText } from './text.js';
 
 const SITEMAP_NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 const NEWS_NS = 'http://www.google.com/schemas/sitemap-news/0.9';
@@ -14,10 +14,10 @@ export function buildSitemap(entries: SitemapEntry[]): string {
   const urlset = doc.ele(SITEMAP_NS, 'urlset');
   for (const entry of entries) {
     const url = urlset.ele('url');
-    url.ele('loc').txt(cleanText(entry.url));
-    url.ele('lastmod').txt(rfc3339(entry.lastModified));
+    url.ele('loc').txt(xmlText(entry.url));
+    url.ele('lastmod').txt(xmlText(rfc3339(entry.lastModified)));
   }
-  return doc.end({ prettyPrint: true });
+  return doc.end({ prettyPrint: true, wellFormed: true });
 }
 
 /**
@@ -47,21 +47,21 @@ export function buildNewsSitemap(
     .sort((a, b) => (a.published < b.published ? 1 : a.published > b.published ? -1 : 0))
     .slice(0, NEWS_SITEMAP_MAX_ENTRIES);
 
-  const name = cleanText(publication.name);
+  const name = xmlText(publication.name);
   const language = newsLanguage(publication.language);
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
   const urlset = doc.ele(SITEMAP_NS, 'urlset', { 'xmlns:news': NEWS_NS });
   for (const { entry, published } of newest) {
     const url = urlset.ele('url');
-    url.ele('loc').txt(cleanText(entry.url));
+    url.ele('loc').txt(xmlText(entry.url));
     const news = url.ele(NEWS_NS, 'news:news');
     const pub = news.ele(NEWS_NS, 'news:publication');
     pub.ele(NEWS_NS, 'news:name').txt(name);
-    pub.ele(NEWS_NS, 'news:language').txt(language);
-    news.ele(NEWS_NS, 'news:publication_date').txt(published);
-    news.ele(NEWS_NS, 'news:title').txt(cleanText(entry.title));
+    pub.ele(NEWS_NS, 'news:language').txt(xmlText(language));
+    news.ele(NEWS_NS, 'news:publication_date').txt(xmlText(published));
+    news.ele(NEWS_NS, 'news:title').txt(xmlText(entry.title));
   }
-  return doc.end({ prettyPrint: true });
+  return doc.end({ prettyPrint: true, wellFormed: true });
 }
 
 /** robots.txt that lets crawlers in everywhere public and points them at both sitemaps. */

@@ -9,9 +9,23 @@
 // surrogate match as its own code point so it is removed too.
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
-/** Remove characters XML 1.0 cannot carry. Applied to every string before it reaches a builder. */
+/** Remove characters XML 1.0 cannot carry. Applied to every string in every feed format. */
 export function cleanText(value: string): string {
   return value.replace(NOT_XML_CHAR, '');
+}
+
+/**
+ * Prepare a string for xmlbuilder2's `txt()` or an attribute value. Every XML builder call
+ * goes through this.
+ *
+ * xmlbuilder2 deliberately leaves `&` unescaped when it already looks like an entity
+ * reference (`&amp;`, `&nbsp;`, `&#1;`), so the literal text "&amp;" would come out as "&"
+ * and "&nbsp;" as an undefined entity that makes the document ill-formed. Escaping every `&`
+ * first turns each one into `&amp;`, which the builder then passes through untouched;
+ * `<`, `>` and `"` are still escaped by the builder itself.
+ */
+export function xmlText(value: string): string {
+  return cleanText(value).replace(/&/g, '&amp;');
 }
 
 const HTML_ESCAPES: Record<string, string> = {
