@@ -8,7 +8,7 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { Services } from './services.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { mapError, registerErrorHandling, sendError } from './http/error-handler.js';
 import { registerSecurityHeaders } from './http/security.js';
 import { registerStatic } from './http/static.js';
 import { registerSiteRoutes } from './site/routes.js';
@@ -41,6 +41,8 @@ export async function buildApp({ services, logger = true }: AppDeps): Promise<Fa
     bodyLimit: 1024 * 1024,
     // Story ids, slugs and tokens are short; anything longer is hostile or a mistake.
     maxParamLength: 200,
+    // Unparseable URLs and over-long params are answered by the router itself; keep their shape ours.
+    frameworkErrors: (err, request, reply) => sendError(request, reply, mapError(err)),
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });

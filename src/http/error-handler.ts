@@ -26,7 +26,8 @@ interface Mapped {
 }
 
 function fromValidation(err: FastifyError): FieldErrors {
-  const details: FieldErrors = {};
+  // Field names come from the request ("toString", "__proto__", …): no inherited members.
+  const details: FieldErrors = Object.create(null) as FieldErrors;
   for (const v of err.validation ?? []) {
     const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
     const extra = (v.params as { additionalProperty?: string } | undefined)?.additionalProperty;
@@ -60,6 +61,12 @@ export function mapError(err: unknown): Mapped {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 400, code: 'BAD_REQUEST', message: 'The request body is not valid JSON.' };
+  }
+  // PostgreSQL refuses NUL characters in text (SQLite accepts them). Whatever path the text took
+  // to the query, that is bad input, not a server fault.
+  const dbCode = (err as { code?: unknown } | undefined)?.code;
+  if (dbCode === '22021' || dbCode === '22P05') {
+    return { status: 400, code: 'BAD_REQUEST', message: 'The request contains characters that cannot be stored (such as NUL).' };
   }
   if (fe instanceof SyntaxError) return { status: 400, code: 'BAD_REQUEST', message: 'The request body could not be parsed.' };
   if (fe?.statusCode === 429) {

@@ -18,7 +18,8 @@ export async function withIdempotency(
   request: FastifyRequest,
   reply: FastifyReply,
   userId: string,
-  work: () => Promise<{ status: number; body: unknown }>,
+  /** `stored`, when given, is what a replay answers instead of `body` (e.g. without a secret). */
+  work: () => Promise<{ status: number; body: unknown; stored?: unknown }>,
 ): Promise<FastifyReply> {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) {
@@ -53,7 +54,7 @@ export async function withIdempotency(
     const r = await work();
     await db
       .updateTable('idempotency_keys')
-      .set({ status_code: r.status, response_json: JSON.stringify(r.body) })
+      .set({ status_code: r.status, response_json: JSON.stringify(r.stored ?? r.body) })
       .where('user_id', '=', userId)
       .where('key', '=', key)
       .execute();

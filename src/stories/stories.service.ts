@@ -20,6 +20,8 @@ import { Fields } from '../util/validate.js';
 import { assertCan, canEditStory, type Actor } from '../users/permissions.js';
 import { countWords, htmlToText, renderMarkdown } from './markdown.js';
 
+const hasNul = (s: string) => s.includes('\u0000');
+
 export const SYNDICATION_VALUES: readonly Syndication[] = ['free', 'licensees', 'none'];
 export const MAX_BODY_LENGTH = 200_000;
 export const MAX_TAGS = 20;
@@ -318,7 +320,8 @@ export class StoriesService {
       if (input.leadImageId === null || input.leadImageId === '') out.leadImageId = null;
       else if (typeof input.leadImageId !== 'string') f.add('leadImageId', 'must be a media id');
       else {
-        const m = await this.db.selectFrom('media').select('id').where('id', '=', input.leadImageId.slice(0, 64)).executeTakeFirst();
+        // No stored key contains NUL, and PostgreSQL rejects it in a query parameter: such a key is simply unknown.
+        const m = hasNul(input.leadImageId) ? undefined : await this.db.selectFrom('media').select('id').where('id', '=', input.leadImageId.slice(0, 64)).executeTakeFirst();
         if (!m) f.add('leadImageId', 'is not an uploaded image');
         else out.leadImageId = m.id;
       }
@@ -326,7 +329,7 @@ export class StoriesService {
     if (creating || input.desk !== undefined) {
       if (typeof input.desk !== 'string' || input.desk.trim() === '') f.add('desk', 'is required (a desk slug)');
       else {
-        const desk = await this.db.selectFrom('desks').select('id').where('slug', '=', input.desk.trim().slice(0, 100)).executeTakeFirst();
+        const desk = hasNul(input.desk) ? undefined : await this.db.selectFrom('desks').select('id').where('slug', '=', input.desk.trim().slice(0, 100)).executeTakeFirst();
         if (!desk) f.add('desk', `no desk has the slug "${input.desk.slice(0, 100)}"`);
         else out.deskId = desk.id;
       }
@@ -337,7 +340,8 @@ export class StoriesService {
       else if (!input.authors.every((a) => typeof a === 'string' && a.length <= 100)) f.add('authors', 'must be a list of author slugs');
       else {
         const slugs = [...new Set(input.authors as string[])];
-        const rows = await this.db.selectFrom('authors').select(['id', 'slug']).where('slug', 'in', slugs).execute();
+        const lookup = slugs.filter((s) => !hasNul(s));
+        const rows = lookup.length === 0 ? [] : await this.db.selectFrom('authors').select(['id', 'slug']).where('slug', 'in', lookup).execute();
         const bySlug = new Map(rows.map((r) => [r.slug, r.id]));
         const missing = slugs.filter((s) => !bySlug.has(s));
         if (missing.length > 0) f.add('authors', `no author has the slug ${missing.map((m) => `"${m}"`).join(', ')}`);
@@ -347,7 +351,7 @@ export class StoriesService {
     if (input.tags !== undefined) {
       if (!Array.isArray(input.tags) || !input.tags.every((t) => typeof t === 'string')) f.add('tags', 'must be a list of tag names');
       else {
-        const tags = [...new Set((input.tags as string[]).map((t) => t.replace(/\s+/g, ' ').trim()).filter((t) => t !== ''))];
+        const tags = [...new Set((input.tags as string[]).map((t) => t.replace(/\u0000/g, '').replace(/\s+/g, ' ').trim()).filter((t) => t !== ''))];
         if (tags.length > MAX_TAGS) f.add('tags', `may have at most ${MAX_TAGS} tags`);
         else if (tags.some((t) => t.length > 60)) f.add('tags', 'each tag must be at most 60 characters');
         else if (tags.some((t) => slugify(t) === '')) f.add('tags', 'each tag needs at least one letter or digit');
