@@ -39,11 +39,10 @@ export async function buildApp({ services, logger = true }: AppDeps): Promise<Fa
       : false,
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
-    // Story ids, slugs and tokens are short; anything longer is hostile or a mistake.
-    maxParamLength: 200,
     // Unparseable URLs and over-long params are answered by the router itself; keep their shape ours.
     frameworkErrors: (err, request, reply) => sendError(request, reply, mapError(err)),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Story ids, slugs and tokens are short; anything longer is hostile or a mistake.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
 
