@@ -89,8 +89,16 @@ function validateLinks(f: Fields, links: unknown): AuthorLinks {
     else if (kind === 'email') out.email = f.email(`links.${k}`, v);
     else {
       const text = f.text(`links.${k}`, v, { max: 300 });
-      if (/[\s<>"]/.test(text)) f.add(`links.${k}`, 'must be a handle or an https:// address');
-      else if (text.startsWith('http') && !/^https?:\/\/[^\s]+$/.test(text)) f.add(`links.${k}`, 'must be a valid address');
+      // A handle (@name, name.bsky.social, @name@server) or a full http(s) address; nothing
+      // else, so a value like `javascript:…` can never become a link on a page.
+      const handle = /^@?[\p{L}\p{N}_.-]+(@[\p{L}\p{N}_.-]+)?$/u.test(text);
+      let address = false;
+      try {
+        address = /^https?:$/.test(new URL(text).protocol) && !/[\s<>"]/.test(text);
+      } catch {
+        address = false;
+      }
+      if (text !== '' && !handle && !address) f.add(`links.${k}`, 'must be a handle or an https:// address');
       out[kind] = text;
     }
   }

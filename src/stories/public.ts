@@ -176,6 +176,16 @@ export class PublicStories {
     return this.db.selectFrom('tags').select(['id', 'slug', 'name']).where('slug', '=', slug).executeTakeFirst();
   }
 
+  /** Live bodies and lead-image file details for feed items, which carry full content and an enclosure. */
+  async feedDetails(ids: string[]): Promise<Map<string, { bodyHtml: string; imageType: string | null; imageSize: number | null }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.base()
+      .select(['s.id', 'v.body_html', 'm.content_type as image_type', 'm.size as image_size'])
+      .where('s.id', 'in', ids)
+      .execute();
+    return new Map(rows.map((r) => [r.id, { bodyHtml: r.body_html, imageType: r.image_type, imageSize: r.image_size === null ? null : Number(r.image_size) }]));
+  }
+
   /** Every live story's URL data for sitemap.xml. */
   async allForSitemap(): Promise<Array<{ slug: string; updatedAt: string }>> {
     const rows = await this.db
