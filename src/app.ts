@@ -62,8 +62,10 @@ export async function buildApp({ services, logger = true }: AppDeps): Promise<Fa
 
   // Any successful change made through the newsroom or the Admin API may alter public pages;
   // tell the page cache at once (other nodes notice through the event log).
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style: this hook runs on every request, and an async hook costs a promise each time.
+  app.addHook('onResponse', (request, reply, done) => {
     if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) services.changes.bump();
+    done();
   });
 
   app.get('/healthz', async (_request, reply) => {
