@@ -43,7 +43,8 @@ export function loadStaff(services: Services) {
 /** preHandler for newsroom pages that need a login: redirects to the login page. */
 export async function requireStaffPage(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (!request.staff) {
-    const next = encodeURIComponent(request.url.slice(0, 500));
+    // After login, come back to the page — but not to a form's POST address, which has no page.
+    const next = encodeURIComponent(request.method === 'GET' ? request.url.slice(0, 500) : '/newsroom');
     await reply.redirect(`/newsroom/login?next=${next}`, 303);
   }
 }
