@@ -2,8 +2,8 @@
  * Shared benchmark plumbing: start the real Freewire server and a bare node:http baseline as
  * separate processes, drive each with autocannon from this process, print ratios.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -96,14 +96,18 @@ export interface LoadResult {
   latencyP99: number;
 }
 
-export async function load(url: string, opts: { seconds: number; connections: number; headers?: Record<string, string>; requests?: autocannon.Request[] }): Promise<LoadResult> {
+/** Debian's wrk (C, multi-threaded) when installed: it can saturate a Node server on one core,
+ * which autocannon (itself Node) cannot. Falls back to autocannon otherwise. */
+export const LOAD_TOOL = existsSync('/usr/bin/wrk') ? 'wrk' : 'autocannon';
+
+export async function load(url: string, opts: { seconds: number; connections: number; headers?: Record<string, string>; luaScript?: string }): Promise<LoadResult> {
+  if (LOAD_TOOL === 'wrk') return loadWithWrk(url, opts);
   const result = await autocannon({
     url,
     connections: opts.connections,
     duration: opts.seconds,
     pipelining: 1,
     headers: opts.headers,
-    requests: opts.requests,
   });
   return {
     requestsPerSec: result.requests.average,
@@ -111,6 +115,28 @@ export async function load(url: string, opts: { seconds: number; connections: nu
     errors: result.errors,
     total: result.requests.total,
     latencyP99: result.latency.p99,
+  };
+}
+
+async function loadWithWrk(url: string, opts: { seconds: number; connections: number; headers?: Record<string, string>; luaScript?: string }): Promise<LoadResult> {
+  const args = ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency'];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  if (opts.luaScript) args.push('-s', opts.luaScript);
+  args.push(url);
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile('/usr/bin/wrk', args, { maxBuffer: 1 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const total = num(/(\d+) requests in/);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : 0;
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requestsPerSec: num(/Requests\/sec:\s+([\d.]+)/),
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+    errors: socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    total,
+    latencyP99: p99ms,
   };
 }
 

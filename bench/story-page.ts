@@ -2,7 +2,7 @@
  * bench/story-page: a published story page under load, against a bare node:http server sending
  * the same bytes from memory, in the same run. Usage: npm run bench [-- --seconds 10]
  */
-import { load, report, startBaseline, startFreewire } from './lib.js';
+import { LOAD_TOOL, load, report, startBaseline, startFreewire } from './lib.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
 const connections = 50;
@@ -16,7 +16,7 @@ try {
   const res = await fetch(storyUrl, { headers: { 'accept-encoding': 'identity' } });
   const body = Buffer.from(await res.arrayBuffer());
   if (res.status !== 200) throw new Error(`story page answered ${res.status}`);
-  console.log(`story page ${m[1]}: ${body.length} bytes`);
+  console.log(`story page ${m[1]}: ${body.length} bytes; load tool: ${LOAD_TOOL}`);
 
   const baseline = await startBaseline(body, res.headers.get('content-type') ?? 'text/html; charset=utf-8');
   try {
