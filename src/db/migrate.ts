@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { DialectName } from './dialect.js';
 import * as m20261127_2200 from './migrations/2026_11_27_2200_create_core.js';
+import * as m20261128_0900 from './migrations/2026_11_28_0900_create_syndication.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -18,7 +19,10 @@ interface Migration {
 }
 
 /** In order. Add new migrations at the end; never edit a released one. */
-export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['2026_11_27_2200_create_core', m20261127_2200]];
+export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['2026_11_27_2200_create_core', m20261127_2200],
+  ['2026_11_28_0900_create_syndication', m20261128_0900],
+];
 
 const LOCK_ID = 727_274_001;
 

@@ -4,7 +4,7 @@
  * JSON is stored as text; enums are text; ids are UUIDv7 text except `events.id`,
  * an increasing integer that partners and caches use as a cursor.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'admin' | 'editor' | 'reporter';
 export type UserStatus = 'active' | 'disabled';
@@ -203,6 +203,8 @@ export interface SettingsTable {
 
 export interface MediaTable {
   id: string;
+  license_profile_id: ColumnType<string | null, string | null | undefined, string | null>;
+  credit: ColumnType<string, string | undefined, string>;
   filename: string;
   content_type: string;
   size: number;
@@ -221,6 +223,158 @@ export interface IdempotencyKeysTable {
   status_code: number;
   response_json: string;
   created_at: string;
+}
+
+export type LicenseAudience = 'free' | 'licensees' | 'nobody';
+export type PartnerStatus = 'pending' | 'approved' | 'rejected' | 'suspended';
+export type PartnerKind = 'free' | 'licensee';
+export type FollowKind = 'desk' | 'tag' | 'search';
+export type MailStatus = 'queued' | 'sent' | 'failed' | 'held';
+export type CheckStatus = 'unchecked' | 'compliant' | 'noncompliant' | 'unreachable';
+
+export interface LicenseProfilesTable {
+  id: string;
+  slug: string;
+  name: string;
+  audience: LicenseAudience;
+  allowed_edits: string;
+  /** e.g. "This story was originally published by {site} and is republished with permission." */
+  credit_template: string;
+  link_back: number;
+  pixel: number;
+  images: 'included' | 'excluded';
+  no_paywall: number;
+  no_ads: number;
+  delay_hours: number;
+  search_engines: 'canonical' | 'noindex';
+  cc_license_url: string | null;
+  terms: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PartnersTable {
+  id: string;
+  outlet: string;
+  website: string;
+  domain: string;
+  contact_name: string;
+  email: string;
+  audience: number;
+  evidence: string;
+  intended_use: string;
+  status: PartnerStatus;
+  kind: PartnerKind;
+  eligibility_json: string;
+  decision_reason: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  feed_token_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PartnerUsersTable {
+  id: string;
+  partner_id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  status: UserStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PartnerInvitationsTable {
+  id: string;
+  partner_id: string;
+  email: string;
+  token_hash: string;
+  expires_at: string;
+  accepted_at: string | null;
+  created_at: string;
+}
+
+export interface PartnerSessionsTable {
+  id: string;
+  partner_user_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface PartnerKeysTable {
+  id: string;
+  partner_id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface PartnerFollowsTable {
+  id: string;
+  partner_id: string;
+  kind: FollowKind;
+  value: string;
+  created_at: string;
+}
+
+export interface PartnerPrefsTable {
+  partner_id: string;
+  email_on_kill: number;
+  email_on_correction: number;
+  daily_digest: number;
+  updated_at: string;
+}
+
+export interface MailOutboxTable {
+  id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  status: MailStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface PixelTokensTable {
+  token: string;
+  story_id: string;
+  partner_id: string;
+  created_at: string;
+}
+
+export interface UsageDailyTable {
+  story_id: string;
+  partner_id: string;
+  /** YYYY-MM-DD (UTC) */
+  day: string;
+  views: number;
+}
+
+export interface UsagePagesTable {
+  id: string;
+  story_id: string;
+  partner_id: string;
+  url: string;
+  views: number;
+  first_seen: string;
+  last_seen: string;
+  check_status: CheckStatus;
+  check_details_json: string;
+  checked_at: string | null;
+}
+
+export interface UsageSaltsTable {
+  day: string;
+  salt: string;
 }
 
 export interface MigrationsTable {
@@ -248,6 +402,19 @@ export interface DB {
   settings: SettingsTable;
   media: MediaTable;
   idempotency_keys: IdempotencyKeysTable;
+  license_profiles: LicenseProfilesTable;
+  partners: PartnersTable;
+  partner_users: PartnerUsersTable;
+  partner_invitations: PartnerInvitationsTable;
+  partner_sessions: PartnerSessionsTable;
+  partner_keys: PartnerKeysTable;
+  partner_follows: PartnerFollowsTable;
+  partner_prefs: PartnerPrefsTable;
+  mail_outbox: MailOutboxTable;
+  pixel_tokens: PixelTokensTable;
+  usage_daily: UsageDailyTable;
+  usage_pages: UsagePagesTable;
+  usage_salts: UsageSaltsTable;
   freewire_migrations: MigrationsTable;
 }
 
