@@ -13,6 +13,9 @@ import { PublicStories } from './stories/public.js';
 import { StoriesService } from './stories/stories.service.js';
 import { UsersService } from './users/users.service.js';
 import { ChangeTracker } from './events/change-tracker.js';
+import { LicenseProfilesService } from './license-profiles/license-profiles.service.js';
+import { PartnersService } from './partners/partners.service.js';
+import { PixelTokens } from './usage/pixel-tokens.js';
 
 export interface Services {
   config: Config;
@@ -27,6 +30,9 @@ export interface Services {
   search: SearchIndex;
   /** Follows the event log so caches know when public content changed (on any node). */
   changes: ChangeTracker;
+  licenseProfiles: LicenseProfilesService;
+  partners: PartnersService;
+  pixelTokens: PixelTokens;
 }
 
 export function createServices(config: Config, database: Database): Services {
@@ -46,5 +52,8 @@ export function createServices(config: Config, database: Database): Services {
     media: new MediaService(db),
     search,
     changes,
+    licenseProfiles: new LicenseProfilesService(db, dialect),
+    partners: new PartnersService(db, dialect),
+    pixelTokens: new PixelTokens(db, dialect),
   };
 }

@@ -25,17 +25,20 @@ export type Permission =
   | 'desks.manage'
   | 'users.manage'
   | 'settings.manage'
-  | 'audit.read';
+  | 'audit.read'
+  | 'partners.review'
+  | 'usage.read';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  reporter: new Set(['story.create', 'story.edit.own']),
+  // Reporters see what partners did with their stories (usage), nothing more of the program.
+  reporter: new Set(['story.create', 'story.edit.own', 'usage.read']),
   editor: new Set([
     'story.create', 'story.edit.own', 'story.edit.any', 'story.publish', 'story.withdraw', 'story.correct',
-    'authors.manage', 'desks.manage', 'audit.read',
+    'authors.manage', 'desks.manage', 'audit.read', 'partners.review', 'usage.read',
   ]),
   admin: new Set([
     'story.create', 'story.edit.own', 'story.edit.any', 'story.publish', 'story.withdraw', 'story.correct',
-    'authors.manage', 'desks.manage', 'users.manage', 'settings.manage', 'audit.read',
+    'authors.manage', 'desks.manage', 'users.manage', 'settings.manage', 'audit.read', 'partners.review', 'usage.read',
   ]),
 };
 

@@ -1,0 +1,288 @@
+/**
+ * License profiles: the machine-readable terms each story (and image) carries. The republish
+ * page, the snippet, the content API and the partner feeds all ask this module what a given
+ * partner may do with a given story, instead of reading prose.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, LicenseAudience, LicenseProfilesTable, PartnerKind } from '../db/schema.js';
+import type { DialectHelpers } from '../db/dialect.js';
+import { AppError } from '../errors.js';
+import { recordAudit } from '../audit/audit.js';
+import { appendEvent } from '../events/events.js';
+import { newId } from '../util/ids.js';
+import { isSlug, slugify } from '../util/slug.js';
+import { Fields } from '../util/validate.js';
+import { assertCan, type Actor } from '../users/permissions.js';
+
+export interface LicenseProfile {
+  id: string;
+  slug: string;
+  name: string;
+  /** Who may use stories under this profile. */
+  audience: LicenseAudience;
+  allowedEdits: string;
+  /** Credit line; `{site}`, `{url}`, `{authors}` and `{headline}` are filled in per story. */
+  creditTemplate: string;
+  linkBackRequired: boolean;
+  pixelRequired: boolean;
+  imagesIncluded: boolean;
+  noPaywall: boolean;
+  noAds: boolean;
+  /** Free partners get the story this many hours after publication (licensees at once). */
+  delayHours: number;
+  /** What the copy's page tells search engines. */
+  searchEngines: 'canonical' | 'noindex';
+  ccLicenseUrl: string | null;
+  terms: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type LicenseProfileInput = Partial<Record<
+  'name' | 'slug' | 'audience' | 'allowedEdits' | 'creditTemplate' | 'linkBackRequired' | 'pixelRequired' | 'imagesIncluded' |
+  'noPaywall' | 'noAds' | 'delayHours' | 'searchEngines' | 'ccLicenseUrl' | 'terms', unknown>>;
+
+export const AUDIENCES: readonly LicenseAudience[] = ['free', 'licensees', 'nobody'];
+
+/** Creative Commons licenses a newsroom may attach (RDF descriptions in the CC standards folder). */
+export const CC_LICENSES: ReadonlyArray<{ url: string; label: string }> = [
+  { url: 'https://creativecommons.org/licenses/by/4.0/', label: 'CC BY 4.0' },
+  { url: 'https://creativecommons.org/licenses/by-sa/4.0/', label: 'CC BY-SA 4.0' },
+  { url: 'https://creativecommons.org/licenses/by-nd/4.0/', label: 'CC BY-ND 4.0' },
+  { url: 'https://creativecommons.org/licenses/by-nc/4.0/', label: 'CC BY-NC 4.0' },
+  { url: 'https://creativecommons.org/licenses/by-nc-sa/4.0/', label: 'CC BY-NC-SA 4.0' },
+  { url: 'https://creativecommons.org/licenses/by-nc-nd/4.0/', label: 'CC BY-NC-ND 4.0' },
+  { url: 'https://creativecommons.org/publicdomain/zero/1.0/', label: 'CC0 1.0' },
+];
+
+export const DEFAULT_CREDIT_TEMPLATE = 'This story was originally published by {site} and is republished under our republishing terms.';
+
+export function toLicenseProfile(r: Selectable<LicenseProfilesTable>): LicenseProfile {
+  return {
+    id: r.id,
+    slug: r.slug,
+    name: r.name,
+    audience: r.audience,
+    allowedEdits: r.allowed_edits,
+    creditTemplate: r.credit_template,
+    linkBackRequired: r.link_back === 1,
+    pixelRequired: r.pixel === 1,
+    imagesIncluded: r.images === 'included',
+    noPaywall: r.no_paywall === 1,
+    noAds: r.no_ads === 1,
+    delayHours: r.delay_hours,
+    searchEngines: r.search_engines,
+    ccLicenseUrl: r.cc_license_url,
+    terms: r.terms,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface Availability {
+  allowed: boolean;
+  /** When a free partner may have it (publication + delay); null when never or not published. */
+  availableFrom: string | null;
+  reason?: string;
+}
+
+/**
+ * May a partner of this kind use a story under this profile at `now`? Licensees get stories under
+ * `free` and `licensees` profiles at once; free partners only `free` ones, after the delay.
+ */
+export function availability(profile: LicenseProfile, partnerKind: PartnerKind, publishedAt: string | null, now: Date): Availability {
+  if (!publishedAt) return { allowed: false, availableFrom: null, reason: 'not published' };
+  if (profile.audience === 'nobody') return { allowed: false, availableFrom: null, reason: 'not for syndication' };
+  if (partnerKind === 'licensee') return { allowed: true, availableFrom: publishedAt };
+  if (profile.audience === 'licensees') return { allowed: false, availableFrom: null, reason: 'licensees only' };
+  const from = new Date(Date.parse(publishedAt) + profile.delayHours * 3600_000);
+  return from.getTime() <= now.getTime()
+    ? { allowed: true, availableFrom: from.toISOString() }
+    : { allowed: false, availableFrom: from.toISOString(), reason: `free release at ${from.toISOString()}` };
+}
+
+export function creditLine(profile: LicenseProfile, vars: { site: string; url: string; authors: string; headline: string }): string {
+  return profile.creditTemplate.replace(/\{(site|url|authors|headline)\}/g, (_m, k: keyof typeof vars) => vars[k]);
+}
+
+function bool(f: Fields, field: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'on' || value === '1' || value === 1) return true;
+  if (value === 'false' || value === 'off' || value === '0' || value === 0 || value === '') return false;
+  f.add(field, 'must be true or false');
+  return undefined;
+}
+
+export class LicenseProfilesService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: DialectHelpers,
+  ) {}
+
+  async list(): Promise<LicenseProfile[]> {
+    const rows = await this.db.selectFrom('license_profiles').selectAll().orderBy('name').orderBy('id').execute();
+    return rows.map(toLicenseProfile);
+  }
+
+  async get(id: string): Promise<LicenseProfile> {
+    const r = await this.db.selectFrom('license_profiles').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) throw new AppError('NOT_FOUND', 'No such license profile.');
+    return toLicenseProfile(r);
+  }
+
+  async getBySlug(slug: string): Promise<LicenseProfile | undefined> {
+    const r = await this.db.selectFrom('license_profiles').selectAll().where('slug', '=', slug).executeTakeFirst();
+    return r ? toLicenseProfile(r) : undefined;
+  }
+
+  /** The default profile: the settings' choice, else the first free one, else a built-in one. */
+  async defaultProfile(): Promise<LicenseProfile> {
+    const setting = await this.db.selectFrom('settings').select('value_json').where('key', '=', 'defaultLicenseProfileId').executeTakeFirst();
+    if (setting) {
+      const id = JSON.parse(setting.value_json) as string | null;
+      if (id) {
+        const r = await this.db.selectFrom('license_profiles').selectAll().where('id', '=', id).executeTakeFirst();
+        if (r) return toLicenseProfile(r);
+      }
+    }
+    const first = await this.db.selectFrom('license_profiles').selectAll().where('audience', '=', 'free').orderBy('created_at').orderBy('id').executeTakeFirst();
+    if (first) return toLicenseProfile(first);
+    return BUILT_IN_PROFILE;
+  }
+
+  /** Profile for each story id (its own, or the default). */
+  async forStories(storyIds: string[]): Promise<Map<string, LicenseProfile>> {
+    const out = new Map<string, LicenseProfile>();
+    if (storyIds.length === 0) return out;
+    const fallback = await this.defaultProfile();
+    const rows = await this.db
+      .selectFrom('stories')
+      .leftJoin('license_profiles', 'license_profiles.id', 'stories.license_profile_id')
+      .select(['stories.id as story_id'])
+      .selectAll('license_profiles')
+      .where('stories.id', 'in', storyIds)
+      .execute();
+    for (const r of rows) out.set(r.story_id, r.id ? toLicenseProfile(r as unknown as Selectable<LicenseProfilesTable>) : fallback);
+    return out;
+  }
+
+  private validate(input: LicenseProfileInput, creating: boolean) {
+    const f = new Fields();
+    const v: Partial<Selectable<LicenseProfilesTable>> = {};
+    if (creating || input.name !== undefined) v.name = f.text('name', input.name, { required: true, max: 100 });
+    if (input.slug !== undefined && input.slug !== '') {
+      const slug = f.text('slug', input.slug, { max: 60 });
+      if (!isSlug(slug)) f.add('slug', 'must be lowercase letters, digits and hyphens');
+      v.slug = slug;
+    }
+    if (creating || input.audience !== undefined) {
+      if (!AUDIENCES.includes(input.audience as LicenseAudience)) f.add('audience', `must be one of ${AUDIENCES.join(', ')}`);
+      else v.audience = input.audience as LicenseAudience;
+    }
+    if (input.allowedEdits !== undefined) v.allowed_edits = f.text('allowedEdits', input.allowedEdits, { max: 2000 });
+    if (creating || input.creditTemplate !== undefined) {
+      v.credit_template = f.text('creditTemplate', input.creditTemplate ?? DEFAULT_CREDIT_TEMPLATE, { required: true, max: 500 });
+    }
+    const flags: Array<[keyof LicenseProfileInput, 'link_back' | 'pixel' | 'no_paywall' | 'no_ads']> = [
+      ['linkBackRequired', 'link_back'], ['pixelRequired', 'pixel'], ['noPaywall', 'no_paywall'], ['noAds', 'no_ads'],
+    ];
+    for (const [field, column] of flags) {
+      const b = bool(f, field, input[field]);
+      if (b !== undefined) v[column] = b ? 1 : 0;
+    }
+    const images = bool(f, 'imagesIncluded', input.imagesIncluded);
+    if (images !== undefined) v.images = images ? 'included' : 'excluded';
+    if (input.delayHours !== undefined && input.delayHours !== '') {
+      const n = typeof input.delayHours === 'string' ? Number(input.delayHours) : input.delayHours;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 24 * 365) f.add('delayHours', 'must be a whole number of hours between 0 and 8760');
+      else v.delay_hours = n;
+    }
+    if (input.searchEngines !== undefined) {
+      if (input.searchEngines !== 'canonical' && input.searchEngines !== 'noindex') f.add('searchEngines', 'must be canonical or noindex');
+      else v.search_engines = input.searchEngines;
+    }
+    if (input.ccLicenseUrl !== undefined) {
+      if (input.ccLicenseUrl === null || input.ccLicenseUrl === '') v.cc_license_url = null;
+      else if (!CC_LICENSES.some((l) => l.url === input.ccLicenseUrl)) f.add('ccLicenseUrl', 'must be one of the Creative Commons 4.0 licenses or CC0');
+      else v.cc_license_url = input.ccLicenseUrl as string;
+    }
+    if (input.terms !== undefined) v.terms = f.text('terms', input.terms, { max: 10_000 });
+    f.throwIfAny();
+    return v;
+  }
+
+  async create(actor: Actor, input: LicenseProfileInput): Promise<LicenseProfile> {
+    assertCan(actor, 'settings.manage');
+    const v = this.validate(input, true);
+    const id = newId();
+    const now = new Date().toISOString();
+    const slug = v.slug ?? (slugify(v.name!, 60) || 'profile');
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('license_profiles')
+          .values({
+            id, slug, name: v.name!, audience: v.audience!, allowed_edits: v.allowed_edits ?? '', credit_template: v.credit_template!,
+            link_back: v.link_back ?? 1, pixel: v.pixel ?? 1, images: v.images ?? 'included', no_paywall: v.no_paywall ?? 1, no_ads: v.no_ads ?? 0,
+            delay_hours: v.delay_hours ?? 0, search_engines: v.search_engines ?? 'canonical', cc_license_url: v.cc_license_url ?? null, terms: v.terms ?? '',
+            created_at: now, updated_at: now,
+          })
+          .execute();
+        await recordAudit(trx, actor, 'license_profile.create', { type: 'license_profile', id }, { slug });
+        await appendEvent(trx, 'site.updated', null, null, { licenseProfile: slug });
+      });
+    } catch (err) {
+      if (this.dialect.isUniqueViolation(err)) throw new AppError('CONFLICT', `A license profile with the slug "${slug}" already exists.`, { details: { slug: ['is already taken'] } });
+      throw err;
+    }
+    return this.get(id);
+  }
+
+  async update(actor: Actor, id: string, input: LicenseProfileInput): Promise<LicenseProfile> {
+    assertCan(actor, 'settings.manage');
+    const existing = await this.get(id);
+    const v = this.validate(input, false);
+    delete v.slug;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('license_profiles').set({ ...v, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+      await recordAudit(trx, actor, 'license_profile.update', { type: 'license_profile', id }, { slug: existing.slug });
+      await appendEvent(trx, 'site.updated', null, null, { licenseProfile: existing.slug });
+    });
+    return this.get(id);
+  }
+
+  async setDefault(actor: Actor, id: string): Promise<void> {
+    assertCan(actor, 'settings.manage');
+    await this.get(id);
+    const now = new Date().toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      const json = JSON.stringify(id);
+      const r = await trx.updateTable('settings').set({ value_json: json, updated_at: now }).where('key', '=', 'defaultLicenseProfileId').executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) await trx.insertInto('settings').values({ key: 'defaultLicenseProfileId', value_json: json, updated_at: now }).execute();
+      await recordAudit(trx, actor, 'license_profile.default', { type: 'license_profile', id });
+      await appendEvent(trx, 'site.updated', null, null, { defaultLicenseProfile: id });
+    });
+  }
+}
+
+/** Used when the newsroom has defined no profile yet: the common "republish free" terms. */
+export const BUILT_IN_PROFILE: LicenseProfile = Object.freeze({
+  id: 'built-in',
+  slug: 'republish-free',
+  name: 'Free to republish',
+  audience: 'free',
+  allowedEdits: 'Edit only for style, length and local references; do not change the meaning.',
+  creditTemplate: DEFAULT_CREDIT_TEMPLATE,
+  linkBackRequired: true,
+  pixelRequired: true,
+  imagesIncluded: true,
+  noPaywall: true,
+  noAds: false,
+  delayHours: 0,
+  searchEngines: 'canonical',
+  ccLicenseUrl: null,
+  terms: '',
+  createdAt: '1970-01-01T00:00:00.000Z',
+  updatedAt: '1970-01-01T00:00:00.000Z',
+}) as LicenseProfile;

@@ -1,0 +1,263 @@
+/**
+ * Partners of the syndication program: an application becomes a partner row (pending), which an
+ * editor approves, rejects or suspends. Approved partners hold API keys and a feed token; both are
+ * stored only as sha256 hashes and checked on every request, so revocation and suspension take
+ * effect at once.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, PartnerKind, PartnersTable, PartnerStatus } from '../db/schema.js';
+import type { DialectHelpers } from '../db/dialect.js';
+import { AppError } from '../errors.js';
+import { recordAudit } from '../audit/audit.js';
+import { newId, randomToken, sha256Hex } from '../util/ids.js';
+import { Fields } from '../util/validate.js';
+import { assertCan, type Actor } from '../users/permissions.js';
+import { evaluateEligibility, type EligibilityReport, type EligibilityRules, DEFAULT_ELIGIBILITY_RULES, parseEligibilityRules } from './eligibility.js';
+
+export interface Partner {
+  id: string;
+  outlet: string;
+  website: string;
+  domain: string;
+  contactName: string;
+  email: string;
+  audience: number;
+  evidence: string;
+  intendedUse: string;
+  status: PartnerStatus;
+  kind: PartnerKind;
+  eligibility: EligibilityReport;
+  decisionReason: string | null;
+  decidedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApplicationInput {
+  outlet?: unknown;
+  website?: unknown;
+  contactName?: unknown;
+  email?: unknown;
+  audience?: unknown;
+  evidence?: unknown;
+  intendedUse?: unknown;
+  acceptTerms?: unknown;
+}
+
+export interface PartnerKeyInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export function toPartner(r: Selectable<PartnersTable>): Partner {
+  return {
+    id: r.id,
+    outlet: r.outlet,
+    website: r.website,
+    domain: r.domain,
+    contactName: r.contact_name,
+    email: r.email,
+    audience: r.audience,
+    evidence: r.evidence,
+    intendedUse: r.intended_use,
+    status: r.status,
+    kind: r.kind,
+    eligibility: JSON.parse(r.eligibility_json) as EligibilityReport,
+    decisionReason: r.decision_reason,
+    decidedAt: r.decided_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export const PARTNER_STATUSES: readonly PartnerStatus[] = ['pending', 'approved', 'rejected', 'suspended'];
+const MAX_AUDIENCE = 10_000_000_000;
+
+export class PartnersService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: DialectHelpers,
+  ) {}
+
+  // ---- eligibility rules ----------------------------------------------------------------------
+
+  async rules(): Promise<EligibilityRules> {
+    const r = await this.db.selectFrom('settings').select('value_json').where('key', '=', 'eligibility').executeTakeFirst();
+    return r ? parseEligibilityRules(JSON.parse(r.value_json)) : DEFAULT_ELIGIBILITY_RULES;
+  }
+
+  async setRules(actor: Actor, input: unknown): Promise<EligibilityRules> {
+    assertCan(actor, 'settings.manage');
+    const rules = parseEligibilityRules(input, true);
+    const now = new Date().toISOString();
+    const json = JSON.stringify(rules);
+    await this.db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable('settings').set({ value_json: json, updated_at: now }).where('key', '=', 'eligibility').executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) await trx.insertInto('settings').values({ key: 'eligibility', value_json: json, updated_at: now }).execute();
+      await recordAudit(trx, actor, 'eligibility.update', { type: 'settings', id: 'eligibility' }, rules as unknown as Record<string, unknown>);
+    });
+    return rules;
+  }
+
+  // ---- applications ---------------------------------------------------------------------------
+
+  /** Validates and files an application. Public: no actor. */
+  async apply(input: ApplicationInput): Promise<Partner> {
+    const f = new Fields();
+    const outlet = f.text('outlet', input.outlet, { required: true, max: 200 });
+    const website = f.url('website', input.website, { required: true, max: 500 });
+    const contactName = f.text('contactName', input.contactName, { required: true, max: 200 });
+    const email = f.email('email', input.email, { required: true });
+    let audience = 0;
+    if (input.audience === undefined || input.audience === null || input.audience === '') f.add('audience', 'is required (monthly unique visitors)');
+    else {
+      const n = typeof input.audience === 'string' && /^\d{1,11}$/.test(input.audience.trim()) ? Number(input.audience.trim()) : input.audience;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_AUDIENCE) f.add('audience', 'must be a whole number of monthly unique visitors');
+      else audience = n;
+    }
+    const evidence = f.text('evidence', input.evidence, { required: true, max: 5000 });
+    const intendedUse = f.text('intendedUse', input.intendedUse, { required: true, max: 5000 });
+    if (input.acceptTerms !== true && input.acceptTerms !== 'true' && input.acceptTerms !== 'on') f.add('acceptTerms', 'you must accept the republishing terms');
+    f.throwIfAny('The application needs attention');
+    const domain = new URL(website).hostname.toLowerCase().replace(/^www\./, '');
+    const report = evaluateEligibility(await this.rules(), { outlet, website, domain, contactName, email, audience, evidence, intendedUse });
+    const id = newId();
+    const now = new Date().toISOString();
+    await this.db
+      .insertInto('partners')
+      .values({
+        id, outlet, website, domain, contact_name: contactName, email, audience, evidence, intended_use: intendedUse,
+        status: 'pending', kind: 'free', eligibility_json: JSON.stringify(report), decision_reason: null, decided_by: null, decided_at: null,
+        feed_token_hash: null, created_at: now, updated_at: now,
+      })
+      .execute();
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<Partner> {
+    if (typeof id !== 'string' || id.length > 64) throw new AppError('NOT_FOUND', 'No such partner.');
+    const r = await this.db.selectFrom('partners').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) throw new AppError('NOT_FOUND', 'No such partner.');
+    return toPartner(r);
+  }
+
+  async list(filter: { status?: PartnerStatus; limit?: number; offset?: number } = {}): Promise<{ items: Partner[]; total: number }> {
+    let q = this.db.selectFrom('partners');
+    if (filter.status) q = q.where('status', '=', filter.status);
+    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 100).offset(filter.offset ?? 0).execute();
+    return { items: rows.map(toPartner), total: Number(total.n) };
+  }
+
+  private async transition(actor: Actor, id: string, from: PartnerStatus[], to: PartnerStatus, reason: string | null): Promise<Partner> {
+    assertCan(actor, 'partners.review');
+    const p = await this.get(id);
+    if (!from.includes(p.status)) throw new AppError('INVALID_TRANSITION', `A ${p.status} partner cannot be ${to}.`);
+    const now = new Date().toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('partners')
+        .set({ status: to, decision_reason: reason, decided_by: actor.id, decided_at: now, updated_at: now })
+        .where('id', '=', id)
+        .where('status', '=', p.status)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new AppError('CONFLICT', 'The partner changed meanwhile; reload and try again.');
+      await recordAudit(trx, actor, `partner.${to}`, { type: 'partner', id }, { reason });
+    });
+    return this.get(id);
+  }
+
+  approve(actor: Actor, id: string): Promise<Partner> {
+    return this.transition(actor, id, ['pending', 'rejected', 'suspended'], 'approved', null);
+  }
+
+  reject(actor: Actor, id: string, reason: unknown): Promise<Partner> {
+    const f = new Fields();
+    const why = f.text('reason', reason, { required: true, max: 2000 });
+    f.throwIfAny();
+    return this.transition(actor, id, ['pending'], 'rejected', why);
+  }
+
+  suspend(actor: Actor, id: string, reason?: unknown): Promise<Partner> {
+    const f = new Fields();
+    const why = f.text('reason', reason, { max: 2000 }) || null;
+    f.throwIfAny();
+    return this.transition(actor, id, ['approved'], 'suspended', why);
+  }
+
+  // ---- API keys -------------------------------------------------------------------------------
+
+  /** Staff (partners.review) or the partner itself (actor null, partnerSelf true) may create keys. */
+  async createKey(actor: Actor | null, partnerId: string, name: unknown): Promise<{ id: string; key: string; name: string }> {
+    if (actor) assertCan(actor, 'partners.review');
+    const p = await this.get(partnerId);
+    if (p.status !== 'approved') throw new AppError('INVALID_TRANSITION', 'Only approved partners can have API keys.');
+    const f = new Fields();
+    const keyName = f.text('name', name, { required: true, max: 100 });
+    f.throwIfAny();
+    const key = `fwp_${randomToken()}`;
+    const id = newId();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('partner_keys')
+        .values({ id, partner_id: partnerId, name: keyName, key_hash: sha256Hex(key), prefix: key.slice(0, 12), created_at: new Date().toISOString(), last_used_at: null, revoked_at: null })
+        .execute();
+      await recordAudit(trx, actor ?? { id: null, role: 'system', label: `partner:${p.email}` }, 'partner_key.create', { type: 'partner', id: partnerId }, { keyId: id, name: keyName });
+    });
+    return { id, key, name: keyName };
+  }
+
+  async listKeys(partnerId: string): Promise<PartnerKeyInfo[]> {
+    const rows = await this.db.selectFrom('partner_keys').selectAll().where('partner_id', '=', partnerId).orderBy('created_at', 'desc').orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
+  }
+
+  async revokeKey(actor: Actor | null, partnerId: string, keyId: string): Promise<void> {
+    if (actor) assertCan(actor, 'partners.review');
+    const r = await this.db
+      .updateTable('partner_keys')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('id', '=', keyId)
+      .where('partner_id', '=', partnerId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND', 'No such active key for this partner.');
+  }
+
+  /**
+   * Resolves a content-API key. Returns the partner (any status) so the caller can tell a
+   * suspended partner (403) from an unknown or revoked key (undefined → 401).
+   */
+  async resolveApiKey(key: string): Promise<{ partner: Partner; keyId: string } | undefined> {
+    if (!key || key.length > 200) return undefined;
+    const row = await this.db.selectFrom('partner_keys').selectAll().where('key_hash', '=', sha256Hex(key)).executeTakeFirst();
+    if (!row || row.revoked_at) return undefined;
+    const partner = await this.get(row.partner_id);
+    const now = new Date();
+    if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
+      await this.db.updateTable('partner_keys').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+    }
+    return { partner, keyId: row.id };
+  }
+
+  // ---- feed token -----------------------------------------------------------------------------
+
+  /** Issues a new feed token (the old one stops working). Returned once. */
+  async rotateFeedToken(partnerId: string): Promise<string> {
+    const p = await this.get(partnerId);
+    if (p.status !== 'approved') throw new AppError('INVALID_TRANSITION', 'Only approved partners have feeds.');
+    const token = randomToken(24);
+    await this.db.updateTable('partners').set({ feed_token_hash: sha256Hex(token), updated_at: new Date().toISOString() }).where('id', '=', partnerId).execute();
+    return token;
+  }
+
+  async resolveFeedToken(token: string): Promise<Partner | undefined> {
+    if (!token || token.length > 200) return undefined;
+    const r = await this.db.selectFrom('partners').selectAll().where('feed_token_hash', '=', sha256Hex(token)).executeTakeFirst();
+    return r ? toPartner(r) : undefined;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * One pixel token per story × partner, created on first use and kept, so every snippet, feed
+ * item and API document for that pair points at the same pixel URL. Tokens are random (not
+ * derived from ids) so a pixel URL reveals nothing about the partner.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import type { DialectHelpers } from '../db/dialect.js';
+import { randomToken } from '../util/ids.js';
+
+export class PixelTokens {
+  /** token → pair, and pair → token; small (one entry per story × partner in use). */
+  private readonly byToken = new Map<string, { storyId: string; partnerId: string }>();
+  private readonly byPair = new Map<string, string>();
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: DialectHelpers,
+  ) {}
+
+  async tokenFor(storyId: string, partnerId: string): Promise<string> {
+    const pair = `${storyId}|${partnerId}`;
+    const cached = this.byPair.get(pair);
+    if (cached) return cached;
+    const existing = await this.db.selectFrom('pixel_tokens').select('token').where('story_id', '=', storyId).where('partner_id', '=', partnerId).executeTakeFirst();
+    if (existing) return this.remember(existing.token, storyId, partnerId);
+    const token = randomToken(16);
+    try {
+      await this.db.insertInto('pixel_tokens').values({ token, story_id: storyId, partner_id: partnerId, created_at: new Date().toISOString() }).execute();
+      return this.remember(token, storyId, partnerId);
+    } catch (err) {
+      // Another request (or node) created it first: use theirs.
+      if (!this.dialect.isUniqueViolation(err)) throw err;
+      const row = await this.db.selectFrom('pixel_tokens').select('token').where('story_id', '=', storyId).where('partner_id', '=', partnerId).executeTakeFirstOrThrow();
+      return this.remember(row.token, storyId, partnerId);
+    }
+  }
+
+  /** The pixel's hot path: memory first, the database once per unknown token. */
+  async resolve(token: string): Promise<{ storyId: string; partnerId: string } | undefined> {
+    const hit = this.byToken.get(token);
+    if (hit) return hit;
+    if (!/^[A-Za-z0-9_-]{10,64}$/.test(token)) return undefined;
+    const row = await this.db.selectFrom('pixel_tokens').select(['story_id', 'partner_id']).where('token', '=', token).executeTakeFirst();
+    if (!row) return undefined;
+    this.remember(token, row.story_id, row.partner_id);
+    return { storyId: row.story_id, partnerId: row.partner_id };
+  }
+
+  private remember(token: string, storyId: string, partnerId: string): string {
+    this.byToken.set(token, { storyId, partnerId });
+    this.byPair.set(`${storyId}|${partnerId}`, token);
+    return token;
+  }
+}
