@@ -26,6 +26,23 @@ export interface Config {
   readonly cacheSyncIntervalMs: number;
   readonly loginRateLimitPerMinute: number;
   readonly maxUploadBytes: number;
+  /** smtp(s)://user:pass@host:port — unset keeps mail in the newsroom's outbox instead of sending. */
+  readonly smtpUrl: string | undefined;
+  /** Sender address for mail to partners and applicants. */
+  readonly mailFrom: string;
+  /** Content API requests allowed per key per minute. */
+  readonly apiRateLimitPerMinute: number;
+  /** Application submissions allowed per address per hour. */
+  readonly applicationRateLimitPerHour: number;
+  /** How often pixel counts are written to the database (ms). */
+  readonly usageFlushIntervalMs: number;
+  /**
+   * Hosts (or CIDR ranges) the attribution checker may fetch even though they are private or
+   * loopback addresses. Empty in production; tests set 127.0.0.1.
+   */
+  readonly fetchAllowList: readonly string[];
+  /** How often the attribution checker looks for pages due a check (ms); 0 disables it. */
+  readonly attributionCheckIntervalMs: number;
 }
 
 export interface ConfigVariable {
@@ -50,6 +67,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'FREEWIRE_CACHE_SYNC_INTERVAL_MS', description: 'How often page caches check the database for changes from other nodes', example: '1000' },
   { name: 'FREEWIRE_LOGIN_RATE_LIMIT', description: 'Login attempts allowed per minute per address and per account', example: '10' },
   { name: 'FREEWIRE_MAX_UPLOAD_BYTES', description: 'Largest accepted upload (logo, images) in bytes', example: '5242880' },
+  { name: 'FREEWIRE_SMTP_URL', description: 'smtp://user:pass@host:587 or smtps://… to send mail (unset: mail stays in the newsroom outbox). FREEWIRE_SMTP_URL_FILE reads it from a file', example: '' },
+  { name: 'FREEWIRE_MAIL_FROM', description: 'Sender address for mail to applicants and partners', example: 'Newsroom <newsroom@example.org>' },
+  { name: 'FREEWIRE_API_RATE_LIMIT', description: 'Content API requests per key per minute', example: '120' },
+  { name: 'FREEWIRE_APPLICATION_RATE_LIMIT', description: 'Program applications per address per hour', example: '5' },
+  { name: 'FREEWIRE_USAGE_FLUSH_INTERVAL_MS', description: 'How often pixel view counts are written to the database', example: '1000' },
+  { name: 'FREEWIRE_FETCH_ALLOW_LIST', description: 'Comma-separated hosts or CIDR ranges the attribution checker may fetch despite being private or loopback (normally empty)', example: '' },
+  { name: 'FREEWIRE_ATTRIBUTION_CHECK_INTERVAL_MS', description: 'How often republished pages are checked for attribution (0 disables)', example: '60000' },
 ];
 
 export class ConfigError extends Error {
@@ -91,6 +115,12 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
+function smtpUrl(env: Env): string | undefined {
+  const url = readSecret(env, 'FREEWIRE_SMTP_URL');
+  if (url !== undefined && !/^smtps?:\/\//.test(url)) throw new ConfigError('FREEWIRE_SMTP_URL must start with smtp:// or smtps://');
+  return url;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
@@ -128,6 +158,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     cacheSyncIntervalMs: int(env, 'FREEWIRE_CACHE_SYNC_INTERVAL_MS', 1000, 50, 60_000),
     loginRateLimitPerMinute: int(env, 'FREEWIRE_LOGIN_RATE_LIMIT', 10, 1, 10_000),
     maxUploadBytes: int(env, 'FREEWIRE_MAX_UPLOAD_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    smtpUrl: smtpUrl(env),
+    mailFrom: env.FREEWIRE_MAIL_FROM || 'Freewire <newsroom@localhost>',
+    apiRateLimitPerMinute: int(env, 'FREEWIRE_API_RATE_LIMIT', 120, 1, 1_000_000),
+    applicationRateLimitPerHour: int(env, 'FREEWIRE_APPLICATION_RATE_LIMIT', 5, 1, 1_000_000),
+    usageFlushIntervalMs: int(env, 'FREEWIRE_USAGE_FLUSH_INTERVAL_MS', 1000, 50, 60_000),
+    fetchAllowList: (env.FREEWIRE_FETCH_ALLOW_LIST ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    attributionCheckIntervalMs: int(env, 'FREEWIRE_ATTRIBUTION_CHECK_INTERVAL_MS', 60_000, 0, 86_400_000),
     ...overrides,
   };
   return Object.freeze(config);
