@@ -16,6 +16,16 @@ import { registerNewsroomRoutes } from './newsroom/routes.js';
 import { registerAdminApi } from './api/admin.routes.js';
 import { registerApiDocs } from './api/docs.js';
 import { loadStaff } from './http/auth.js';
+import { registerPartnerReviewRoutes } from './partners/newsroom.routes.js';
+import { registerLicenseProfileRoutes } from './license-profiles/newsroom.routes.js';
+import { registerUsageNewsroomRoutes } from './usage/newsroom.routes.js';
+import { registerAdminPartnerApi } from './partners/api.routes.js';
+import { registerAdminUsageApi } from './usage/api.routes.js';
+import { registerProgramRoutes } from './partners/public.routes.js';
+import { registerContentApi } from './syndication/content-api.routes.js';
+import { registerPartnerPortal } from './partners-portal/routes.js';
+import { registerPixelRoutes } from './usage/pixel.routes.js';
+import { registerPartnerFeeds } from './syndication/partner-feeds.routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -79,12 +89,30 @@ export async function buildApp({ services, logger = true }: AppDeps): Promise<Fa
 
   const staff = loadStaff(services);
   registerSiteRoutes(app, services);
+  // The syndication program's public side: /republish (terms and application form), the pixel,
+  // the partner portal (/partners) and partners' full-text feeds.
+  await registerProgramRoutes(app, services);
+  await registerPixelRoutes(app, services);
+  await registerPartnerPortal(app, services);
+  await registerPartnerFeeds(app, services);
   await app.register(async (scope) => {
     scope.addHook('preHandler', staff);
     registerNewsroomRoutes(scope, services);
+    await registerPartnerReviewRoutes(scope, services);
+    await registerLicenseProfileRoutes(scope, services);
+    await registerUsageNewsroomRoutes(scope, services);
   });
   await registerApiDocs(app, services);
-  await app.register(async (scope) => registerAdminApi(scope, services), { prefix: '/api/admin' });
+  await app.register(
+    async (scope) => {
+      await registerAdminApi(scope, services);
+      await registerAdminPartnerApi(scope, services);
+      await registerAdminUsageApi(scope, services);
+    },
+    { prefix: '/api/admin' },
+  );
+  // The partners' content API (and the public application endpoint) under /api/v1.
+  await app.register(async (scope) => registerContentApi(scope, services), { prefix: '/api/v1' });
 
   return app;
 }

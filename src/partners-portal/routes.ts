@@ -1,0 +1,7 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.js';
+
+export async function registerPartnerPortal(app: FastifyInstance, services: Services): Promise<void> {
+  void app;
+  void services;
+}
