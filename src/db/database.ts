@@ -77,7 +77,11 @@ export function createDatabase(opts: DatabaseOptions): Database {
     dialect: dialectHelpers('sqlite'),
     sqlite: handle,
     location: file,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      // Kysely closes the handle only if it ever opened a connection through it.
+      if (handle.open) handle.close();
+    },
   };
 }
 

@@ -75,10 +75,12 @@ export class SettingsService {
     await this.db.transaction().execute(async (trx) => {
       for (const [key, value] of Object.entries(patch)) {
         const json = JSON.stringify(value);
-        const updated = await trx.updateTable('settings').set({ value_json: json, updated_at: now }).where('key', '=', key).executeTakeFirst();
-        if (Number(updated.numUpdatedRows) === 0) {
-          await trx.insertInto('settings').values({ key, value_json: json, updated_at: now }).execute();
-        }
+        // An upsert, so two admins (or nodes) saving at once cannot collide on the key.
+        await trx
+          .insertInto('settings')
+          .values({ key, value_json: json, updated_at: now })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value_json: json, updated_at: now }))
+          .execute();
       }
       await recordAudit(trx, actor, 'settings.update', { type: 'settings', id: 'site' }, { keys: Object.keys(patch) });
       await appendEvent(trx, 'site.updated', null, null, { settings: Object.keys(patch) });

@@ -1,0 +1,183 @@
+/**
+ * Fills an empty site with the demo newsroom from ./content.ts, so `npm start` shows a living
+ * site: settings, desks, authors and twelve published stories spread over the past weeks, one
+ * carrying a correction and one an update.
+ *
+ * Everything goes through the services (validation, versions, events, search index), then the
+ * timestamps are moved into the past directly in the database, because a site whose stories were
+ * all published in the same second does not look like a newsroom.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import type { Services } from '../services.js';
+import type { Actor } from '../users/permissions.js';
+import { demoAuthors, demoDesks, demoSite, demoStories, type DemoStory } from './content.js';
+
+export const DEMO_ACTOR: Actor = Object.freeze({ id: null, role: 'system', label: 'demo' });
+
+export interface SeedResult {
+  desks: number;
+  authors: number;
+  stories: number;
+}
+
+const HOUR = 3600_000;
+/** How long before publication a demo story's draft was started. */
+const DRAFTING_HOURS = 3;
+
+/** True for "someone else already made this": the service's CONFLICT or a raw unique violation. */
+function isTaken(services: Services, err: unknown): boolean {
+  return (err instanceof AppError && err.code === 'CONFLICT') || services.database.dialect.isUniqueViolation(err);
+}
+
+/**
+ * Seeds the demo content unless the database already has stories. Safe when several nodes start
+ * at once on an empty shared database: desks, authors and stories are unique by slug, and whoever
+ * loses the race for one skips it, so every demo story is created and published exactly once.
+ */
+export async function seedDemoContent(services: Services, now: Date = new Date()): Promise<SeedResult> {
+  const result: SeedResult = { desks: 0, authors: 0, stories: 0 };
+  const db = services.database.db;
+  const anyStory = await db.selectFrom('stories').select('id').limit(1).executeTakeFirst();
+  if (anyStory) return result;
+
+  const siteSettings = {
+    siteName: demoSite.name,
+    tagline: demoSite.tagline,
+    syndicationNotice: demoSite.syndicationNotice,
+    tipsContact: demoSite.tipsContact,
+    licensingContact: demoSite.licensingContact,
+  };
+  try {
+    await services.settings.update(DEMO_ACTOR, siteSettings);
+  } catch (err) {
+    // SettingsService.update inserts missing keys after an update finds none, so two nodes
+    // doing it at once collide on the key; by now the rows exist and a second try updates them.
+    if (!isTaken(services, err)) throw err;
+    await services.settings.update(DEMO_ACTOR, siteSettings);
+  }
+
+  for (const desk of demoDesks) {
+    if (await services.desks.getBySlug(desk.slug)) continue;
+    try {
+      await services.desks.create(DEMO_ACTOR, { name: desk.name, slug: desk.slug, description: desk.description });
+      result.desks++;
+    } catch (err) {
+      if (!isTaken(services, err)) throw err;
+    }
+  }
+
+  for (const author of demoAuthors) {
+    if (await services.authors.getBySlug(author.slug)) continue;
+    try {
+      await services.authors.create(DEMO_ACTOR, {
+        name: author.name,
+        slug: author.slug,
+        title: author.title,
+        bio: author.bio,
+        links: author.links,
+        tipsContact: author.tipsContact,
+      });
+      result.authors++;
+    } catch (err) {
+      if (!isTaken(services, err)) throw err;
+    }
+  }
+
+  // Publish and amend in the order they "happened", so event ids rise with their timestamps as
+  // they would on a real site (partners and caches read the event log by id).
+  type Step = { at: Date; story: DemoStory; kind: 'publish' | 'correction' | 'update' };
+  const steps: Step[] = [];
+  for (const story of demoStories) {
+    const publishedAt = new Date(now.getTime() - story.publishedHoursAgo * HOUR);
+    steps.push({ at: publishedAt, story, kind: 'publish' });
+    if (story.correction) steps.push({ at: new Date(publishedAt.getTime() + story.correction.hoursAfterPublish * HOUR), story, kind: 'correction' });
+    if (story.update) steps.push({ at: new Date(publishedAt.getTime() + story.update.hoursAfterPublish * HOUR), story, kind: 'update' });
+  }
+  steps.sort((a, b) => a.at.getTime() - b.at.getTime() || a.story.slug.localeCompare(b.story.slug));
+
+  const ids = new Map<string, string>();
+  for (const step of steps) {
+    const { story } = step;
+    if (step.kind === 'publish') {
+      const id = await createDemoStory(services, story);
+      // Another node is seeding this story; it will publish and amend it.
+      if (!id) continue;
+      ids.set(story.slug, id);
+      await services.stories.publish(DEMO_ACTOR, id);
+      await backdatePublication(db, id, step.at);
+      result.stories++;
+      continue;
+    }
+    const id = ids.get(story.slug);
+    if (!id) continue;
+    if (step.kind === 'correction') {
+      await services.stories.amend(DEMO_ACTOR, id, 'correction', story.correction!.text, undefined);
+    } else {
+      await services.stories.amend(DEMO_ACTOR, id, 'update', story.update!.note, `${story.body.trimEnd()}\n\n${story.update!.addedParagraph}\n`);
+    }
+    await backdateAmendment(db, id, step.at);
+  }
+
+  // The timestamps were rewritten behind the services' backs; make page caches re-render.
+  services.changes.bump();
+  return result;
+}
+
+/** Creates the draft; undefined when another node already created a story with this slug. */
+async function createDemoStory(services: Services, story: DemoStory): Promise<string | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await services.stories.create(DEMO_ACTOR, {
+        slug: story.slug,
+        headline: story.headline,
+        summary: story.summary,
+        dateline: story.dateline,
+        desk: story.desk,
+        authors: story.authors,
+        tags: story.tags,
+        body: story.body,
+      });
+      return created.id;
+    } catch (err) {
+      if (!isTaken(services, err)) throw err;
+      // The clash may be over a shared tag that another node's story created at the same
+      // moment rather than over this story; then the story still needs making.
+      const existing = await services.database.db.selectFrom('stories').select('id').where('slug', '=', story.slug).executeTakeFirst();
+      if (existing) return undefined;
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+/** Moves a just-published story (versions: create, publish) to `publishedAt`. */
+async function backdatePublication(db: Kysely<DB>, id: string, publishedAt: Date): Promise<void> {
+  const published = publishedAt.toISOString();
+  const drafted = new Date(publishedAt.getTime() - DRAFTING_HOURS * HOUR).toISOString();
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('stories').set({ created_at: drafted, published_at: published, updated_at: published }).where('id', '=', id).execute();
+    await trx.updateTable('story_versions').set({ created_at: drafted }).where('story_id', '=', id).where('kind', '=', 'create').execute();
+    await trx.updateTable('story_versions').set({ created_at: published }).where('story_id', '=', id).where('kind', '=', 'publish').execute();
+    await trx.updateTable('events').set({ created_at: published }).where('story_id', '=', id).where('type', '=', 'story.published').execute();
+  });
+}
+
+/** Moves the story's latest version (a correction or update just made) to `at`. */
+async function backdateAmendment(db: Kysely<DB>, id: string, at: Date): Promise<void> {
+  const when = at.toISOString();
+  await db.transaction().execute(async (trx) => {
+    const story = await trx.selectFrom('stories').select('current_version').where('id', '=', id).executeTakeFirstOrThrow();
+    const version = story.current_version;
+    await trx.updateTable('stories').set({ public_updated_at: when, updated_at: when }).where('id', '=', id).execute();
+    await trx.updateTable('story_versions').set({ created_at: when }).where('story_id', '=', id).where('version', '=', version).execute();
+    await trx.updateTable('story_notes').set({ created_at: when }).where('story_id', '=', id).where('version', '=', version).execute();
+    await trx
+      .updateTable('events')
+      .set({ created_at: when })
+      .where('story_id', '=', id)
+      .where('version', '=', version)
+      .where('type', 'in', ['story.corrected', 'story.updated'])
+      .execute();
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * Demo content: what a new install shows. Three desks, four authors with their links, twelve
+ * live stories spread over the past weeks (one corrected, one updated), all searchable, and a
+ * second run that changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config.js';
+import { seedDemoContent } from '../../src/demo/seed.js';
+import { demoStories } from '../../src/demo/content.js';
+import { createServices, type Services } from '../../src/services.js';
+import { countWords } from '../../src/stories/markdown.js';
+import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
+import { test } from 'node:test';
+import { createDatabase } from '../../src/db/database.js';
+import { createTestDatabase, forEachDialect, requirePostgres } from '../helpers/dialects.js';
+
+const config = loadConfig({ FREEWIRE_DATA_DIR: '/tmp/freewire-test-unused', FREEWIRE_LOG_LEVEL: 'silent', FREEWIRE_DEMO_CONTENT: 'false' });
+const HOUR = 3600_000;
+
+async function rowCounts(services: Services): Promise<Record<string, number>> {
+  const db = services.database.db;
+  const out: Record<string, number> = {};
+  for (const table of ['stories', 'story_versions', 'story_notes', 'events', 'desks', 'authors', 'tags', 'settings', 'story_search'] as const) {
+    const r = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    out[table] = Number(r.n);
+  }
+  return out;
+}
+
+forEachDialect('demo seeding builds a believable newsroom, once', async (_t, tdb) => {
+  const services = createServices(config, tdb.database);
+  const now = new Date('2026-11-20T12:00:00.000Z');
+
+  assert.deepEqual(await seedDemoContent(services, now), { desks: 3, authors: 4, stories: 12 });
+
+  const settings = await services.settings.get();
+  assert.equal(settings.siteName, 'Riverbend Public News');
+  assert.equal(settings.tipsContact, 'tips@example.org');
+  assert.equal(settings.licensingContact, 'licensing@example.org');
+  assert.match(settings.syndicationNotice, /free to republish/);
+
+  assert.deepEqual((await services.desks.list()).map((d) => d.slug).sort(), ['environment', 'health', 'statehouse']);
+  const authors = await services.authors.list();
+  assert.equal(authors.length, 4);
+  const okafor = authors.find((a) => a.slug === 'marisol-okafor')!;
+  assert.equal(okafor.links.email, 'mokafor@example.org');
+  assert.ok(okafor.links.bluesky);
+  assert.equal(okafor.tipsContact, 'Signal 555-0147 or environment-tips@example.org');
+
+  const { items, total } = await services.stories.list({ limit: 100, offset: 0 });
+  assert.equal(total, 12);
+  const notes = [];
+  for (const story of items) {
+    assert.equal(story.status, 'published', `${story.slug} is live`);
+    assert.equal(story.liveVersion, story.currentVersion, `${story.slug}: readers see the latest version`);
+    assert.equal(story.hasUnpublishedChanges, false);
+    const words = countWords(story.body);
+    assert.ok(words >= 500 && words <= 1000, `${story.slug} has ${words} words`);
+    const demo = demoStories.find((d) => d.slug === story.slug)!;
+    assert.ok(demo, `${story.slug} comes from the demo content`);
+    assert.equal(story.publishedAt, new Date(now.getTime() - demo.publishedHoursAgo * HOUR).toISOString(), `${story.slug} published at its place in the timeline`);
+    assert.ok(story.createdAt < story.publishedAt!, 'drafted before it was published');
+    const history = await services.stories.getWithHistory(story.id);
+    // Versions are in publication order on the timeline, never in the future.
+    const times = history.versions.map((v) => v.createdAt).reverse();
+    assert.deepEqual(times, [...times].sort());
+    assert.ok(times.every((t) => t <= now.toISOString()));
+    notes.push(...history.notes.map((n) => ({ ...n, story, demo })));
+  }
+
+  assert.equal(notes.length, 2);
+  const correction = notes.find((n) => n.kind === 'correction')!;
+  const update = notes.find((n) => n.kind === 'update')!;
+  assert.ok(correction && update, 'one correction and one update');
+  assert.equal(correction.text, correction.demo.correction!.text);
+  const correctedAt = new Date(Date.parse(correction.story.publishedAt!) + correction.demo.correction!.hoursAfterPublish * HOUR).toISOString();
+  assert.equal(correction.createdAt, correctedAt);
+  assert.equal(correction.story.publicUpdatedAt, correctedAt);
+  assert.equal(update.text, update.demo.update!.note);
+  const updatedAt = new Date(Date.parse(update.story.publishedAt!) + update.demo.update!.hoursAfterPublish * HOUR).toISOString();
+  assert.equal(update.createdAt, updatedAt);
+  assert.equal(update.story.publicUpdatedAt, updatedAt);
+  assert.ok(update.story.body.includes(update.demo.update!.addedParagraph), 'the update added its paragraph to the live text');
+
+  // What readers get: the public reader, search and the event log agree with the timeline.
+  const live = await services.publicStories.bySlug(correction.story.slug);
+  assert.equal(live.kind, 'live', 'the corrected story is public');
+  if (live.kind === 'live') assert.deepEqual(live.story.notes.map((n) => n.text), [correction.text], 'readers see the correction');
+  assert.ok((await services.search.search('Greyford wells', 10, 0)).storyIds.includes(correction.story.id));
+  const events = await services.database.db.selectFrom('events').select(['id', 'type', 'created_at']).where('story_id', 'is not', null).orderBy('id').execute();
+  assert.equal(events.filter((e) => e.type === 'story.published').length, 12);
+  assert.equal(events.filter((e) => e.type === 'story.corrected').length, 1);
+  assert.equal(events.filter((e) => e.type === 'story.updated').length, 1);
+  const eventTimes = events.map((e) => e.created_at);
+  assert.deepEqual(eventTimes, [...eventTimes].sort(), 'story events are in time order by id');
+
+  // A second run (every restart of a demo install) leaves everything as it was.
+  const before = await rowCounts(services);
+  assert.deepEqual(await seedDemoContent(services, new Date()), { desks: 0, authors: 0, stories: 0 });
+  assert.deepEqual(await rowCounts(services), before);
+});
+
+forEachDialect('demo seeding leaves a site that already has stories alone', async (_t, tdb) => {
+  const services = createServices(config, tdb.database);
+  const desk = await services.desks.create(SYSTEM_ACTOR, { name: 'Metro' });
+  const author = await services.authors.create(SYSTEM_ACTOR, { name: 'Real Reporter', title: 'Reporter' });
+  await services.stories.create(SYSTEM_ACTOR, { headline: 'Our first real story', body: 'Draft.', desk: desk.slug, authors: [author.slug] });
+  const before = await rowCounts(services);
+  assert.deepEqual(await seedDemoContent(services), { desks: 0, authors: 0, stories: 0 });
+  assert.deepEqual(await rowCounts(services), before);
+  assert.equal((await services.settings.get()).siteName, 'Freewire Newsroom', 'settings untouched');
+});
+
+test('two nodes seeding an empty shared database at once make one demo newsroom [postgres]', async (t) => {
+  // Only PostgreSQL serves several nodes; SQLite belongs to one server.
+  if (!(await requirePostgres(t))) return;
+  const tdb = await createTestDatabase('postgres');
+  const second = createDatabase({ databaseUrl: tdb.url!, poolSize: 4 });
+  try {
+    const nodeA = createServices(config, tdb.database);
+    const nodeB = createServices(config, second);
+    const now = new Date();
+    const [a, b] = await Promise.all([seedDemoContent(nodeA, now), seedDemoContent(nodeB, now)]);
+    assert.equal(a.desks + b.desks, 3);
+    assert.equal(a.authors + b.authors, 4);
+    assert.equal(a.stories + b.stories, 12);
+    const counts = await rowCounts(nodeA);
+    assert.equal(counts.stories, 12);
+    assert.equal(counts.desks, 3);
+    assert.equal(counts.authors, 4);
+    assert.equal(counts.story_notes, 2, 'one correction and one update, not two of each');
+    const published = await nodeA.database.db.selectFrom('events').select('story_id').where('type', '=', 'story.published').execute();
+    assert.equal(published.length, 12);
+    assert.equal(new Set(published.map((e) => e.story_id)).size, 12);
+    const { items } = await nodeA.stories.list({ limit: 100, offset: 0 });
+    assert.ok(items.every((s) => s.status === 'published'));
+  } finally {
+    await second.close();
+    await tdb.drop();
+  }
+});
