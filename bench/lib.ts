@@ -40,6 +40,8 @@ export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
 export interface Started {
   url: string;
   proc: ChildProcess;
+  /** Freewire only: its data dir (the SQLite file), removed by stop(). */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startFreewire(extraEnv: Record<string, string> = {}): Prom
   return {
     url,
     proc,
+    dataDir,
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));

@@ -19,9 +19,10 @@ import { loadStaff } from './http/auth.js';
 import { registerPartnerReviewRoutes } from './partners/newsroom.routes.js';
 import { registerLicenseProfileRoutes } from './license-profiles/newsroom.routes.js';
 import { registerUsageNewsroomRoutes } from './usage/newsroom.routes.js';
+import { registerAttributionRoutes } from './attribution/routes.js';
 import { registerAdminPartnerApi } from './partners/api.routes.js';
 import { registerAdminUsageApi } from './usage/api.routes.js';
-import { registerProgramRoutes } from './partners/public.routes.js';
+import { registerApplicationApi, registerProgramRoutes } from './partners/public.routes.js';
 import { registerContentApi } from './syndication/content-api.routes.js';
 import { registerPartnerPortal } from './partners-portal/routes.js';
 import { registerPixelRoutes } from './usage/pixel.routes.js';
@@ -101,8 +102,11 @@ export async function buildApp({ services, logger = true }: AppDeps): Promise<Fa
     await registerPartnerReviewRoutes(scope, services);
     await registerLicenseProfileRoutes(scope, services);
     await registerUsageNewsroomRoutes(scope, services);
+    await registerAttributionRoutes(scope, services);
   });
   await registerApiDocs(app, services);
+  // After the docs plugin, so the public application endpoint is in the OpenAPI document.
+  await registerApplicationApi(app, services);
   await app.register(
     async (scope) => {
       await registerAdminApi(scope, services);

@@ -16,6 +16,10 @@ import { ChangeTracker } from './events/change-tracker.js';
 import { LicenseProfilesService } from './license-profiles/license-profiles.service.js';
 import { PartnersService } from './partners/partners.service.js';
 import { PixelTokens } from './usage/pixel-tokens.js';
+import { UsageService } from './usage/usage.service.js';
+import { Mailer } from './mail/mailer.js';
+import { PartnerAccountsService } from './partners-portal/accounts.service.js';
+import { PartnerAccess } from './syndication/access.js';
 
 export interface Services {
   config: Config;
@@ -33,6 +37,14 @@ export interface Services {
   licenseProfiles: LicenseProfilesService;
   partners: PartnersService;
   pixelTokens: PixelTokens;
+  /** Pixel view counting (usage.recorder) and usage queries for dashboards, CSV and the API. */
+  usage: UsageService;
+  /** Outgoing mail: always written to the outbox first; sent when SMTP is configured. */
+  mailer: Mailer;
+  /** Partner publishers' portal accounts, sessions, follows and notice preferences. */
+  partnerAccounts: PartnerAccountsService;
+  /** What each partner may have and its change list (content API, partner feeds). */
+  partnerAccess: PartnerAccess;
 }
 
 export function createServices(config: Config, database: Database): Services {
@@ -55,5 +67,9 @@ export function createServices(config: Config, database: Database): Services {
     licenseProfiles: new LicenseProfilesService(db, dialect),
     partners: new PartnersService(db, dialect),
     pixelTokens: new PixelTokens(db, dialect),
+    usage: new UsageService(db),
+    mailer: new Mailer(db, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
+    partnerAccounts: new PartnerAccountsService(db, dialect, config.sessionTtlHours),
+    partnerAccess: new PartnerAccess(db, dialect, search),
   };
 }

@@ -17,6 +17,7 @@ import { withIdempotency } from '../http/idempotency.js';
 import { listAudit } from '../audit/audit.js';
 import { assertCan, can, canEditStory, type Actor } from '../users/permissions.js';
 import type { Story as StoryT } from '../stories/stories.service.js';
+import type { LicenseProfile as LicenseProfileT } from '../license-profiles/license-profiles.service.js';
 import { typeboxValidatorCompiler } from './validation.js';
 import * as S from './schemas.js';
 
@@ -290,6 +291,93 @@ export async function registerAdminApi(app: FastifyInstance, services: Services)
   );
   storyAction('withdraw', 'Withdraw ("kill") the story: its page answers 410 and partners are told', S.WithdrawBody, (actor, id, b) =>
     services.stories.withdraw(actor, id, b.reason),
+  );
+
+  // ---- license profiles and image rights -------------------------------------------------------
+
+  const profileOut = async (profile: LicenseProfileT, defaultId?: string) => ({
+    ...profile,
+    isDefault: profile.id === (defaultId ?? (await services.licenseProfiles.defaultProfile()).id),
+    description: services.licenseProfiles.describe(profile),
+  });
+  const profileBySlug = async (slug: string) => {
+    const profile = await services.licenseProfiles.getBySlug(slug);
+    if (!profile) throw new AppError('NOT_FOUND', `No license profile has the slug "${slug.slice(0, 100)}".`);
+    return profile;
+  };
+
+  app.get(
+    '/license-profiles',
+    { schema: { tags: ['license profiles'], summary: 'List license profiles (the terms stories carry)', response: responses({ 200: S.ItemsOf(S.LicenseProfile) }) } },
+    async () => {
+      const [profiles, fallback] = await Promise.all([services.licenseProfiles.list(), services.licenseProfiles.defaultProfile()]);
+      return { items: await Promise.all(profiles.map((p) => profileOut(p, fallback.id))) };
+    },
+  );
+
+  app.post<{ Body: Static<typeof S.LicenseProfileCreateBody>; Headers: IdemHeaders }>(
+    '/license-profiles',
+    {
+      schema: {
+        tags: ['license profiles'],
+        summary: 'Create a license profile (admins)',
+        headers: S.IdempotencyHeaders,
+        body: S.LicenseProfileCreateBody,
+        response: responses({ 201: S.LicenseProfile }),
+      },
+    },
+    async (request, reply) => {
+      const actor = apiActor(request);
+      return created(request, reply, actor, async () => profileOut(await services.licenseProfiles.create(actor, request.body)));
+    },
+  );
+
+  app.patch<{ Params: Slug; Body: Static<typeof S.LicenseProfilePatchBody> }>(
+    '/license-profiles/:slug',
+    {
+      schema: {
+        tags: ['license profiles'],
+        summary: 'Change a license profile (admins); every story under it follows at once',
+        params: S.SlugParams,
+        body: S.LicenseProfilePatchBody,
+        response: responses({ 200: S.LicenseProfile }),
+      },
+    },
+    async (request) => {
+      const profile = await profileBySlug(request.params.slug);
+      return profileOut(await services.licenseProfiles.update(apiActor(request), profile.id, request.body));
+    },
+  );
+
+  app.post<{ Params: Slug }>(
+    '/license-profiles/:slug/default',
+    {
+      schema: {
+        tags: ['license profiles'],
+        summary: 'Make this the default profile (admins): stories without their own follow it',
+        params: S.SlugParams,
+        response: responses({ 200: S.LicenseProfile }),
+      },
+    },
+    async (request) => {
+      const profile = await profileBySlug(request.params.slug);
+      await services.licenseProfiles.setDefault(apiActor(request), profile.id);
+      return profileOut(profile);
+    },
+  );
+
+  app.patch<{ Params: Id; Body: Static<typeof S.MediaPatchBody> }>(
+    '/media/:id',
+    {
+      schema: {
+        tags: ['media'],
+        summary: "Set an image's rights (editors, admins): a license profile overriding the story's, its credit and alt text",
+        params: S.IdParams,
+        body: S.MediaPatchBody,
+        response: responses({ 200: S.MediaRights }),
+      },
+    },
+    async (request) => services.licenseProfiles.updateImageRights(apiActor(request), request.params.id, request.body),
   );
 
   // ---- users ----------------------------------------------------------------------------------

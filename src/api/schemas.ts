@@ -10,6 +10,7 @@ import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@si
 import { LINK_KINDS } from '../authors/authors.service.js';
 import { MAX_BODY_LENGTH, MAX_TAGS, SYNDICATION_VALUES } from '../stories/stories.service.js';
 import { ROLES } from '../users/permissions.js';
+import { AUDIENCES, CC_LICENSES } from '../license-profiles/license-profiles.service.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const OneOf = <const T extends string>(values: readonly T[], description?: string) =>
@@ -150,6 +151,7 @@ const storyFields = {
   leadImageId: Nullable(Text(64, 'Id of an uploaded image')),
   leadImageCaption: Text(500),
   leadImageCredit: Text(200),
+  licenseProfile: Nullable(Text(100, 'License profile slug (GET /license-profiles); null for the site default')),
 };
 
 export const StoryCreateBody = Type.Object(
@@ -167,6 +169,7 @@ export const StoryCreateBody = Type.Object(
     leadImageId: Type.Optional(storyFields.leadImageId),
     leadImageCaption: Type.Optional(storyFields.leadImageCaption),
     leadImageCredit: Type.Optional(storyFields.leadImageCredit),
+    licenseProfile: Type.Optional(storyFields.licenseProfile),
   },
   { additionalProperties: false },
 );
@@ -223,6 +226,8 @@ const storyProperties = {
   leadImageId: Nullable(Type.String()),
   leadImageCaption: Type.String(),
   leadImageCredit: Type.String(),
+  licenseProfileId: Nullable(Type.String({ description: "The story's own license profile; null when the site default applies" })),
+  licenseProfile: Nullable(Type.String({ description: 'Slug of that profile' })),
   createdBy: Nullable(Type.String()),
   createdAt: Timestamp(),
   hasUnpublishedChanges: Type.Boolean({ description: 'The working copy differs from what readers see' }),
@@ -282,6 +287,97 @@ export const StoryVersion = Type.Object(
     createdAt: Timestamp(),
   },
   { title: 'StoryVersion' },
+);
+
+// ---- license profiles ------------------------------------------------------------------------
+
+const profileFields = {
+  name: Text(100),
+  slug: Text(60, 'Defaults to one made from the name; fixed once created'),
+  audience: OneOf(AUDIENCES, 'free: free partners (and licensees); licensees: licensees only; nobody: not for syndication'),
+  allowedEdits: Text(2000, 'What partners may change, in plain words'),
+  creditTemplate: Text(500, 'Credit line; {site}, {url}, {authors} and {headline} are filled in per story'),
+  linkBackRequired: Type.Boolean(),
+  pixelRequired: Type.Boolean(),
+  imagesIncluded: Type.Boolean(),
+  noPaywall: Type.Boolean(),
+  noAds: Type.Boolean({ description: 'No advertising sold against the story' }),
+  delayHours: Type.Integer({ minimum: 0, maximum: 8760, description: 'Free partners get the story this many hours after publication; licensees at once' }),
+  searchEngines: OneOf(['canonical', 'noindex'], "canonical: the copy's page links rel=canonical to the original; noindex: the copy asks not to be indexed"),
+  ccLicenseUrl: Nullable(OneOf(CC_LICENSES.map((l) => l.url), 'A Creative Commons license, or null')),
+  terms: Text(10_000, 'Further terms, free text'),
+};
+
+export const LicenseProfileCreateBody = Type.Object(
+  {
+    name: profileFields.name,
+    slug: Type.Optional(profileFields.slug),
+    audience: profileFields.audience,
+    allowedEdits: Type.Optional(profileFields.allowedEdits),
+    creditTemplate: Type.Optional(profileFields.creditTemplate),
+    linkBackRequired: Type.Optional(profileFields.linkBackRequired),
+    pixelRequired: Type.Optional(profileFields.pixelRequired),
+    imagesIncluded: Type.Optional(profileFields.imagesIncluded),
+    noPaywall: Type.Optional(profileFields.noPaywall),
+    noAds: Type.Optional(profileFields.noAds),
+    delayHours: Type.Optional(profileFields.delayHours),
+    searchEngines: Type.Optional(profileFields.searchEngines),
+    ccLicenseUrl: Type.Optional(profileFields.ccLicenseUrl),
+    terms: Type.Optional(profileFields.terms),
+  },
+  { additionalProperties: false },
+);
+
+const { slug: _slug, ...patchable } = LicenseProfileCreateBody.properties;
+void _slug;
+export const LicenseProfilePatchBody = Type.Partial(Type.Object(patchable), { additionalProperties: false });
+
+export const LicenseProfile = Type.Object(
+  {
+    id: Type.String(),
+    slug: Type.String(),
+    name: Type.String(),
+    audience: profileFields.audience,
+    allowedEdits: Type.String(),
+    creditTemplate: Type.String(),
+    linkBackRequired: Type.Boolean(),
+    pixelRequired: Type.Boolean(),
+    imagesIncluded: Type.Boolean(),
+    noPaywall: Type.Boolean(),
+    noAds: Type.Boolean(),
+    delayHours: Type.Integer(),
+    searchEngines: OneOf(['canonical', 'noindex']),
+    ccLicenseUrl: Nullable(Type.String()),
+    terms: Type.String(),
+    isDefault: Type.Boolean({ description: 'Stories without a profile of their own follow this one' }),
+    description: Type.Array(Type.String(), { description: 'The terms in plain sentences, as partners read them' }),
+    createdAt: Timestamp(),
+    updatedAt: Timestamp(),
+  },
+  { title: 'LicenseProfile' },
+);
+
+export const MediaPatchBody = Type.Object(
+  {
+    licenseProfile: Type.Optional(Nullable(Text(100, "License profile slug that overrides the story's for this image; null to follow the story"))),
+    credit: Type.Optional(Text(200, 'Photographer or agency credit')),
+    alt: Type.Optional(Text(500, 'Text alternative for readers who cannot see the image')),
+  },
+  { additionalProperties: false },
+);
+
+export const MediaRights = Type.Object(
+  {
+    id: Type.String(),
+    filename: Type.String(),
+    contentType: Type.String(),
+    size: Type.Integer(),
+    alt: Type.String(),
+    credit: Type.String(),
+    licenseProfile: Nullable(Type.String({ description: "Slug of the image's own license profile; null when it follows the story's" })),
+    createdAt: Timestamp(),
+  },
+  { title: 'MediaRights' },
 );
 
 // ---- users -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { seedDemoContent } from '../demo/seed.js';
 import { AppError } from '../errors.js';
 import { createServices, type Services } from '../services.js';
 import { startScheduler, type Scheduler } from '../worker/scheduler.js';
+import { startAttributionChecker, type AttributionChecker } from '../attribution/worker.js';
 import { applyMigrations, CLI_ACTOR, loadCliConfig, openDatabase } from './context.js';
 import { CliError, describeError, note, out, reportError } from './output.js';
 import { generatePassword } from './secrets.js';
@@ -88,6 +89,7 @@ export async function start(): Promise<void> {
   const database = openDatabase(config);
   let app: FastifyInstance | undefined;
   let scheduler: Scheduler | undefined;
+  let attribution: AttributionChecker | undefined;
   try {
     out(`Database: ${database.location}`);
     await applyMigrations(database, out);
@@ -117,6 +119,7 @@ export async function start(): Promise<void> {
     // After listening, so a second server on the same port fails before creating anything.
     const admin = await ensureFirstAdmin(services);
     scheduler = startScheduler(services, app.log.child({ component: 'scheduler' }));
+    attribution = startAttributionChecker(services, app.log.child({ component: 'attribution' }));
     const base = baseUrl(config, app);
     out(`Listening on ${address}`);
     out(`Site: ${base}/`);
@@ -127,13 +130,15 @@ export async function start(): Promise<void> {
     );
   } catch (err) {
     await scheduler?.stop();
+    await attribution?.stop();
     await app?.close().catch(() => undefined);
     await database.close();
     throw err;
   }
-  const running = { app, scheduler };
+  const running = { app, scheduler, attribution };
   stopOnSignals(async () => {
     await running.scheduler.stop();
+    await running.attribution.stop();
     await running.app.close();
     await database.close();
   });

@@ -12,6 +12,7 @@ import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { Actor } from '../users/permissions.js';
+import type { LicenseProfileInput } from '../license-profiles/license-profiles.service.js';
 import { demoAuthors, demoDesks, demoSite, demoStories, type DemoStory } from './content.js';
 
 export const DEMO_ACTOR: Actor = Object.freeze({ id: null, role: 'system', label: 'demo' });
@@ -23,6 +24,48 @@ export interface SeedResult {
 }
 
 const HOUR = 3600_000;
+
+/** The demo's license profiles: the common free terms (the default), a delayed release, and a licensees-only one. */
+const DEMO_PROFILES: Array<LicenseProfileInput & { slug: string; isDefault?: boolean }> = [
+  {
+    slug: 'free-to-republish',
+    name: 'Free to republish',
+    audience: 'free',
+    allowedEdits: 'Edit only for style, length and local references; do not change the meaning.',
+    creditTemplate: 'This story was originally published by {site} ({url}) and is republished with permission.',
+    linkBackRequired: true,
+    pixelRequired: true,
+    imagesIncluded: true,
+    noPaywall: true,
+    noAds: false,
+    delayHours: 0,
+    searchEngines: 'canonical',
+    isDefault: true,
+  },
+  {
+    slug: 'free-after-24-hours',
+    name: 'Free after 24 hours',
+    audience: 'free',
+    allowedEdits: 'Do not edit beyond trimming for length.',
+    creditTemplate: 'By {authors}, {site}. Originally published at {url}.',
+    delayHours: 24,
+    searchEngines: 'noindex',
+    ccLicenseUrl: 'https://creativecommons.org/licenses/by-nd/4.0/',
+  },
+  {
+    slug: 'licensees-only',
+    name: 'Licensees only',
+    audience: 'licensees',
+    creditTemplate: '{site} — licensed content. Original: {url}',
+    terms: 'Available to organisations with a current license from our licensing desk.',
+  },
+];
+
+/** Demo stories that carry a profile of their own (the rest follow the default). */
+const DEMO_STORY_PROFILES: Record<string, string> = {
+  'duplex-zoning-bill-advances': 'free-after-24-hours',
+  'sallow-valley-medical-center-closing': 'licensees-only',
+};
 /** How long before publication a demo story's draft was started. */
 const DRAFTING_HOURS = 3;
 
@@ -85,6 +128,8 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
     }
   }
 
+  await seedLicenseProfiles(services);
+
   // Publish and amend in the order they "happened", so event ids rise with their timestamps as
   // they would on a real site (partners and caches read the event log by id).
   type Step = { at: Date; story: DemoStory; kind: 'publish' | 'correction' | 'update' };
@@ -125,6 +170,29 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
   return result;
 }
 
+/** Creates the demo license profiles that do not exist yet, and makes the first the default. */
+async function seedLicenseProfiles(services: Services): Promise<void> {
+  for (const { isDefault, ...input } of DEMO_PROFILES) {
+    let profile = await services.licenseProfiles.getBySlug(input.slug);
+    if (!profile) {
+      try {
+        profile = await services.licenseProfiles.create(DEMO_ACTOR, input);
+      } catch (err) {
+        if (!isTaken(services, err)) throw err;
+        profile = await services.licenseProfiles.getBySlug(input.slug);
+      }
+    }
+    if (!isDefault || !profile) continue;
+    try {
+      await services.licenseProfiles.setDefault(DEMO_ACTOR, profile.id);
+    } catch (err) {
+      // Another node inserted the setting first; now it exists and this one updates it.
+      if (!isTaken(services, err)) throw err;
+      await services.licenseProfiles.setDefault(DEMO_ACTOR, profile.id);
+    }
+  }
+}
+
 /** Creates the draft; undefined when another node already created a story with this slug. */
 async function createDemoStory(services: Services, story: DemoStory): Promise<string | undefined> {
   for (let attempt = 1; ; attempt++) {
@@ -138,6 +206,7 @@ async function createDemoStory(services: Services, story: DemoStory): Promise<st
         authors: story.authors,
         tags: story.tags,
         body: story.body,
+        licenseProfile: DEMO_STORY_PROFILES[story.slug] ?? null,
       });
       return created.id;
     } catch (err) {

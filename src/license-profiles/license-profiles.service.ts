@@ -38,6 +38,18 @@ export interface LicenseProfile {
   updatedAt: string;
 }
 
+/** An image with the rights it carries; `licenseProfile` is the overriding profile's slug, null when it follows the story. */
+export interface ImageRights {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  alt: string;
+  credit: string;
+  licenseProfile: string | null;
+  createdAt: string;
+}
+
 export type LicenseProfileInput = Partial<Record<
   'name' | 'slug' | 'audience' | 'allowedEdits' | 'creditTemplate' | 'linkBackRequired' | 'pixelRequired' | 'imagesIncluded' |
   'noPaywall' | 'noAds' | 'delayHours' | 'searchEngines' | 'ccLicenseUrl' | 'terms', unknown>>;
@@ -105,6 +117,90 @@ export function creditLine(profile: LicenseProfile, vars: { site: string; url: s
   return profile.creditTemplate.replace(/\{(site|url|authors|headline)\}/g, (_m, k: keyof typeof vars) => vars[k]);
 }
 
+/**
+ * May a partner of this kind use an image whose effective profile (see forImage) is this one?
+ * The profile must let the partner have the story at all, and must include images.
+ */
+export function imageAvailability(effective: LicenseProfile, partnerKind: PartnerKind, publishedAt: string | null, now: Date): Availability {
+  const a = availability(effective, partnerKind, publishedAt, now);
+  if (!a.allowed) return a;
+  if (!effective.imagesIncluded) return { allowed: false, availableFrom: null, reason: 'images not included' };
+  return a;
+}
+
+export const AUDIENCE_LABELS: Record<LicenseAudience, string> = {
+  free: 'Free partners (and licensees)',
+  licensees: 'Licensees only',
+  nobody: 'Nobody (not for syndication)',
+};
+
+export function ccLicenseLabel(url: string | null): string | null {
+  if (!url) return null;
+  return CC_LICENSES.find((l) => l.url === url)?.label ?? url;
+}
+
+/** Placeholders left unfilled are spelled out, so a general terms page still reads as prose. */
+const PLACEHOLDER_WORDS: Record<'site' | 'url' | 'authors' | 'headline', string> = {
+  site: '[our name]',
+  url: '[link to the original story]',
+  authors: '[the authors]',
+  headline: '[the headline]',
+};
+
+function fillTemplate(template: string, vars: Partial<Record<keyof typeof PLACEHOLDER_WORDS, string>>): string {
+  return template.replace(/\{(site|url|authors|headline)\}/g, (_m, k: keyof typeof PLACEHOLDER_WORDS) => vars[k] || PLACEHOLDER_WORDS[k]);
+}
+
+const hours = (n: number) => (n === 1 ? '1 hour' : `${n} hours`);
+
+/**
+ * The profile in plain sentences, for people: the /republish terms, the snippet's notes and the
+ * partner portal. `vars` fills the credit line's placeholders where a story is known.
+ */
+export function describeProfile(profile: LicenseProfile, vars: Partial<Record<'site' | 'url' | 'authors' | 'headline', string>> = {}): string[] {
+  const out: string[] = [];
+  if (profile.audience === 'nobody') {
+    out.push('This story is not available for republication.');
+    return out;
+  }
+  if (profile.audience === 'licensees') {
+    out.push('Only organisations with a license from us may republish this story.');
+  } else if (profile.delayHours > 0) {
+    out.push(`Licensees may republish this story as soon as it is published; partners in our free program may republish it for free ${hours(profile.delayHours)} after publication.`);
+  } else {
+    out.push('Partners in our free program may republish this story for free as soon as it is published.');
+  }
+  if (profile.allowedEdits.trim() !== '') out.push(`Allowed edits: ${profile.allowedEdits.trim()}`);
+  out.push(`Run this credit line with the story: “${fillTemplate(profile.creditTemplate, vars)}”`);
+  if (profile.linkBackRequired) out.push('Link to the original story on our site.');
+  if (profile.pixelRequired) out.push('Keep the small tracking image (pixel) that comes with the story; it sets no cookies and only counts readers for us.');
+  out.push(
+    profile.imagesIncluded
+      ? 'Photos and other images may be republished with their credits, unless an image is marked otherwise.'
+      : 'Do not republish the photos or other images; republish the text only.',
+  );
+  if (profile.noPaywall) out.push('Do not put the story behind a paywall or a registration wall.');
+  if (profile.noAds) out.push('Do not sell advertising against the story.');
+  out.push(
+    profile.searchEngines === 'canonical'
+      ? 'Point search engines to the original: add <link rel="canonical"> with the original story’s address to your page.'
+      : 'Keep your copy out of search engines: add <meta name="robots" content="noindex"> to your page.',
+  );
+  if (profile.ccLicenseUrl) out.push(`This story is also published under the Creative Commons ${ccLicenseLabel(profile.ccLicenseUrl)} license (${profile.ccLicenseUrl}).`);
+  if (profile.terms.trim() !== '') out.push(`Further terms: ${profile.terms.trim()}`);
+  return out;
+}
+
+/** One paragraph for ninjs `usageterms`. */
+export function usageTermsOf(profile: LicenseProfile, siteName: string): string {
+  return describeProfile(profile, { site: siteName }).join(' ');
+}
+
+/** Ids and slugs are short and NUL-free; PostgreSQL refuses NUL in a parameter, so such a key is simply unknown. */
+function isKey(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= 100 && !v.includes('\u0000');
+}
+
 function bool(f: Fields, field: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'boolean') return value;
@@ -126,12 +222,14 @@ export class LicenseProfilesService {
   }
 
   async get(id: string): Promise<LicenseProfile> {
+    if (!isKey(id)) throw new AppError('NOT_FOUND', 'No such license profile.');
     const r = await this.db.selectFrom('license_profiles').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) throw new AppError('NOT_FOUND', 'No such license profile.');
     return toLicenseProfile(r);
   }
 
   async getBySlug(slug: string): Promise<LicenseProfile | undefined> {
+    if (!isKey(slug)) return undefined;
     const r = await this.db.selectFrom('license_profiles').selectAll().where('slug', '=', slug).executeTakeFirst();
     return r ? toLicenseProfile(r) : undefined;
   }
@@ -165,6 +263,80 @@ export class LicenseProfilesService {
       .execute();
     for (const r of rows) out.set(r.story_id, r.id ? toLicenseProfile(r as unknown as Selectable<LicenseProfilesTable>) : fallback);
     return out;
+  }
+
+  /** The profile a story is under: its own, or the default. */
+  async effectiveForStory(storyId: string): Promise<LicenseProfile> {
+    if (!isKey(storyId)) throw new AppError('STORY_NOT_FOUND', 'No such story.');
+    const profile = (await this.forStories([storyId])).get(storyId);
+    if (!profile) throw new AppError('STORY_NOT_FOUND', 'No such story.');
+    return profile;
+  }
+
+  /**
+   * The profile that governs one image of a story: the image's own (e.g. a wire photo that may
+   * not be passed on), else the story's. Use imageAvailability() on the result.
+   */
+  async forImage(mediaId: string, storyProfile: LicenseProfile): Promise<LicenseProfile> {
+    if (!isKey(mediaId)) return storyProfile;
+    const r = await this.db
+      .selectFrom('media')
+      .innerJoin('license_profiles', 'license_profiles.id', 'media.license_profile_id')
+      .selectAll('license_profiles')
+      .where('media.id', '=', mediaId)
+      .executeTakeFirst();
+    return r ? toLicenseProfile(r) : storyProfile;
+  }
+
+  /** Plain-language sentences (see describeProfile). */
+  describe(profile: LicenseProfile, vars?: Partial<Record<'site' | 'url' | 'authors' | 'headline', string>>): string[] {
+    return describeProfile(profile, vars);
+  }
+
+  /** One paragraph for ninjs `usageterms`. */
+  usageTerms(profile: LicenseProfile, siteName: string): string {
+    return usageTermsOf(profile, siteName);
+  }
+
+  async imageRights(mediaId: string): Promise<ImageRights> {
+    if (!isKey(mediaId)) throw new AppError('NOT_FOUND', 'No such image.');
+    const r = await this.db
+      .selectFrom('media')
+      .leftJoin('license_profiles', 'license_profiles.id', 'media.license_profile_id')
+      .select(['media.id', 'media.filename', 'media.content_type', 'media.size', 'media.alt', 'media.credit', 'media.created_at', 'license_profiles.slug'])
+      .where('media.id', '=', mediaId)
+      .executeTakeFirst();
+    if (!r) throw new AppError('NOT_FOUND', 'No such image.');
+    return { id: r.id, filename: r.filename, contentType: r.content_type, size: r.size, alt: r.alt, credit: r.credit, licenseProfile: r.slug ?? null, createdAt: r.created_at };
+  }
+
+  /** Sets an image's own rights: a profile that overrides the story's (slug, or null to follow the story), its credit and alt text. */
+  async updateImageRights(actor: Actor, mediaId: string, input: { licenseProfile?: unknown; credit?: unknown; alt?: unknown }): Promise<ImageRights> {
+    assertCan(actor, 'story.edit.any');
+    const before = await this.imageRights(mediaId);
+    const f = new Fields();
+    const patch: { license_profile_id?: string | null; credit?: string; alt?: string } = {};
+    if (input.licenseProfile !== undefined) {
+      if (input.licenseProfile === null || input.licenseProfile === '') patch.license_profile_id = null;
+      else if (typeof input.licenseProfile !== 'string') f.add('licenseProfile', 'must be a license profile slug or null');
+      else {
+        const p = await this.getBySlug(input.licenseProfile);
+        if (!p) f.add('licenseProfile', `no license profile has the slug "${input.licenseProfile.slice(0, 100)}"`);
+        else patch.license_profile_id = p.id;
+      }
+    }
+    if (input.credit !== undefined) patch.credit = f.text('credit', input.credit, { max: 200 });
+    if (input.alt !== undefined) patch.alt = f.text('alt', input.alt, { max: 500 });
+    f.throwIfAny();
+    if (Object.keys(patch).length > 0) {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.updateTable('media').set(patch).where('id', '=', before.id).execute();
+        await recordAudit(trx, actor, 'media.rights', { type: 'media', id: before.id }, { fields: Object.keys(input) });
+        // Which renditions partners may receive can change with it.
+        await appendEvent(trx, 'site.updated', null, null, { media: before.id });
+      });
+    }
+    return this.imageRights(before.id);
   }
 
   private validate(input: LicenseProfileInput, creating: boolean) {

@@ -1,7 +1,74 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * Every partner-portal URL, in one list. The portal is for outside publishers: its own accounts
+ * (partner_users), its own session cookie and CSRF tokens, its own frame and error pages. It is
+ * registered in its own scope, so staff sessions are never resolved here and the newsroom's
+ * guards never apply.
+ *
+ * Guards, in the order they run (every route first resolves the portal session):
+ *   open      none                                        (login form, invitation page)
+ *   preLogin  verifyPartnerCsrf (double-submit cookie)    (login, accepting an invitation)
+ *   page      requirePartnerPage                          (any signed-in partner user)
+ *   form      requirePartnerPage, verifyPartnerCsrf
+ *   approved… the same plus requireApprovedPartner        (stories, keys, feeds, usage)
+ */
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import { LoginLimiter } from '../newsroom/login-limiter.js';
 import type { Services } from '../services.js';
+import { loadPartner, requireApprovedPartner, requirePartnerPage, verifyPartnerCsrf } from './auth.js';
+import { accountHandlers } from './handlers/account.js';
+import { sessionHandlers } from './handlers/session.js';
+import { storyHandlers } from './handlers/stories.js';
+import { usageHandlers } from './handlers/usage.js';
+import { registerPortalErrors } from './errors.js';
 
 export async function registerPartnerPortal(app: FastifyInstance, services: Services): Promise<void> {
-  void app;
-  void services;
+  app.decorateRequest('partnerSession', null);
+
+  await app.register(async (scope) => {
+    scope.addHook('preHandler', loadPartner(services));
+    registerPortalErrors(scope, services);
+
+    const limiter = new LoginLimiter(services.config.loginRateLimitPerMinute);
+    const session = sessionHandlers(services, limiter);
+    const account = accountHandlers(services);
+    const stories = storyHandlers(services);
+    const usage = usageHandlers(services);
+
+    const guard = (...handlers: preHandlerHookHandler[]) => ({ preHandler: handlers });
+    const preLogin = guard(verifyPartnerCsrf);
+    const page = guard(requirePartnerPage);
+    const form = guard(requirePartnerPage, verifyPartnerCsrf);
+    const approvedPage = guard(requirePartnerPage, requireApprovedPartner);
+    const approvedForm = guard(requirePartnerPage, verifyPartnerCsrf, requireApprovedPartner);
+    // Per address; the per-account limit is LoginLimiter, inside the handler.
+    const loginLimit = { rateLimit: { max: services.config.loginRateLimitPerMinute, timeWindow: '1 minute' } };
+
+    // ---- session and invitations ----------------------------------------------------------------
+    scope.get('/partners/login', session.form);
+    scope.post('/partners/login', { ...preLogin, config: loginLimit }, session.login);
+    scope.post('/partners/logout', form, session.logout);
+    scope.get('/partners/invite/:token', session.showInvitation);
+    scope.post('/partners/invite/:token', { ...preLogin, config: loginLimit }, session.acceptInvitation);
+
+    // ---- overview, follows and alerts (any partner user, whatever the partner's status) -------------
+    scope.get('/partners', page, account.dashboard);
+    scope.get('/partners/follows', page, account.follows);
+    scope.post('/partners/follows', form, account.addFollow);
+    scope.post('/partners/follows/:id/remove', form, account.removeFollow);
+    scope.post('/partners/follows/prefs', form, account.savePrefs);
+
+    // ---- keys and feed links (approved partners) -------------------------------------------------
+    scope.get('/partners/keys', approvedPage, account.keys);
+    scope.post('/partners/keys', approvedForm, account.createKey);
+    scope.post('/partners/keys/:id/revoke', approvedForm, account.revokeKey);
+    scope.post('/partners/feed-link', approvedForm, account.rotateFeed);
+
+    // ---- stories (approved partners) -------------------------------------------------------------
+    scope.get('/partners/stories', approvedPage, stories.list);
+    scope.get('/partners/stories/:id/republish', approvedPage, stories.republish);
+
+    // ---- usage (approved partners; their own numbers only) ---------------------------------------
+    scope.get('/partners/usage', approvedPage, usage.page);
+    scope.get('/partners/usage.csv', approvedPage, usage.csv);
+  });
 }

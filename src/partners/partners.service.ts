@@ -4,14 +4,15 @@
  * stored only as sha256 hashes and checked on every request, so revocation and suspension take
  * effect at once.
  */
-import type { Kysely, Selectable } from 'kysely';
-import type { DB, PartnerKind, PartnersTable, PartnerStatus } from '../db/schema.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DB, PartnerKind, PartnersTable, PartnerStatus, PartnerUsersTable, UserStatus } from '../db/schema.js';
 import type { DialectHelpers } from '../db/dialect.js';
 import { AppError } from '../errors.js';
 import { recordAudit } from '../audit/audit.js';
 import { newId, randomToken, sha256Hex } from '../util/ids.js';
 import { Fields } from '../util/validate.js';
 import { assertCan, type Actor } from '../users/permissions.js';
+import { hashPassword, passwordProblem } from '../users/passwords.js';
 import { evaluateEligibility, type EligibilityReport, type EligibilityRules, DEFAULT_ELIGIBILITY_RULES, parseEligibilityRules } from './eligibility.js';
 
 export interface Partner {
@@ -53,6 +54,33 @@ export interface PartnerKeyInfo {
   revokedAt: string | null;
 }
 
+export interface PartnerUser {
+  id: string;
+  partnerId: string;
+  email: string;
+  name: string;
+  status: UserStatus;
+  createdAt: string;
+}
+
+export function toPartnerUser(r: Selectable<PartnerUsersTable>): PartnerUser {
+  return { id: r.id, partnerId: r.partner_id, email: r.email, name: r.name, status: r.status, createdAt: r.created_at };
+}
+
+/** An invitation as the accept page may show it (never the token or its hash). */
+export interface InvitationInfo {
+  id: string;
+  partnerId: string;
+  outlet: string;
+  email: string;
+  expiresAt: string;
+}
+
+/** Work that must commit (or roll back) together with a status change, e.g. the mail reporting it. */
+export type WithinTransition = (trx: Transaction<DB>, partner: Partner) => Promise<void>;
+
+export const INVITATION_TTL_DAYS = 14;
+
 export function toPartner(r: Selectable<PartnersTable>): Partner {
   return {
     id: r.id,
@@ -75,7 +103,8 @@ export function toPartner(r: Selectable<PartnersTable>): Partner {
 }
 
 export const PARTNER_STATUSES: readonly PartnerStatus[] = ['pending', 'approved', 'rejected', 'suspended'];
-const MAX_AUDIENCE = 10_000_000_000;
+// The column is a 32-bit integer on PostgreSQL; no outlet has two billion monthly readers.
+export const MAX_AUDIENCE = 2_000_000_000;
 
 export class PartnersService {
   constructor(
@@ -153,7 +182,7 @@ export class PartnersService {
     return { items: rows.map(toPartner), total: Number(total.n) };
   }
 
-  private async transition(actor: Actor, id: string, from: PartnerStatus[], to: PartnerStatus, reason: string | null): Promise<Partner> {
+  private async transition(actor: Actor, id: string, from: PartnerStatus[], to: PartnerStatus, reason: string | null, within?: WithinTransition): Promise<Partner> {
     assertCan(actor, 'partners.review');
     const p = await this.get(id);
     if (!from.includes(p.status)) throw new AppError('INVALID_TRANSITION', `A ${p.status} partner cannot be ${to}.`);
@@ -167,26 +196,134 @@ export class PartnersService {
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) throw new AppError('CONFLICT', 'The partner changed meanwhile; reload and try again.');
       await recordAudit(trx, actor, `partner.${to}`, { type: 'partner', id }, { reason });
+      if (within) await within(trx, { ...p, status: to, decisionReason: reason, decidedAt: now, updatedAt: now });
     });
     return this.get(id);
   }
 
-  approve(actor: Actor, id: string): Promise<Partner> {
-    return this.transition(actor, id, ['pending', 'rejected', 'suspended'], 'approved', null);
+  approve(actor: Actor, id: string, within?: WithinTransition): Promise<Partner> {
+    return this.transition(actor, id, ['pending', 'rejected', 'suspended'], 'approved', null, within);
   }
 
-  reject(actor: Actor, id: string, reason: unknown): Promise<Partner> {
+  reject(actor: Actor, id: string, reason: unknown, within?: WithinTransition): Promise<Partner> {
     const f = new Fields();
     const why = f.text('reason', reason, { required: true, max: 2000 });
-    f.throwIfAny();
-    return this.transition(actor, id, ['pending'], 'rejected', why);
+    f.throwIfAny('Give the applicant a reason');
+    return this.transition(actor, id, ['pending'], 'rejected', why, within);
   }
 
-  suspend(actor: Actor, id: string, reason?: unknown): Promise<Partner> {
+  suspend(actor: Actor, id: string, reason?: unknown, within?: WithinTransition): Promise<Partner> {
     const f = new Fields();
     const why = f.text('reason', reason, { max: 2000 }) || null;
     f.throwIfAny();
-    return this.transition(actor, id, ['approved'], 'suspended', why);
+    return this.transition(actor, id, ['approved'], 'suspended', why, within);
+  }
+
+  /** Judges a pending application again under the current rules (after the admin changed them). */
+  async reevaluate(actor: Actor, id: string): Promise<Partner> {
+    assertCan(actor, 'partners.review');
+    const p = await this.get(id);
+    if (p.status !== 'pending') throw new AppError('INVALID_TRANSITION', 'Only pending applications are re-evaluated; decided ones keep the verdict they were judged by.');
+    const report = evaluateEligibility(await this.rules(), p);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('partners').set({ eligibility_json: JSON.stringify(report), updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+      await recordAudit(trx, actor, 'partner.reevaluate', { type: 'partner', id }, { eligible: report.eligible });
+    });
+    return this.get(id);
+  }
+
+  async countByStatus(): Promise<Record<PartnerStatus, number>> {
+    const rows = await this.db.selectFrom('partners').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const out: Record<PartnerStatus, number> = { pending: 0, approved: 0, rejected: 0, suspended: 0 };
+    for (const r of rows) out[r.status] = Number(r.n);
+    return out;
+  }
+
+  // ---- invitations and partner users ----------------------------------------------------------
+
+  async listUsers(partnerId: string): Promise<PartnerUser[]> {
+    const rows = await this.db.selectFrom('partner_users').selectAll().where('partner_id', '=', partnerId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(toPartnerUser);
+  }
+
+  /**
+   * A one-time link for the partner's contact to set up their login. The token is returned once;
+   * only its sha256 is stored. Pass `trx` to create it in the same transaction as the approval.
+   */
+  async createInvitation(partnerId: string, trx?: Transaction<DB>): Promise<{ id: string; token: string; email: string; expiresAt: string }> {
+    const db = trx ?? this.db;
+    const p = await db.selectFrom('partners').select(['id', 'email', 'status']).where('id', '=', partnerId).executeTakeFirst();
+    if (!p) throw new AppError('NOT_FOUND', 'No such partner.');
+    if (p.status !== 'approved') throw new AppError('INVALID_TRANSITION', 'Only approved partners are invited.');
+    const token = randomToken();
+    const id = newId();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + INVITATION_TTL_DAYS * 86_400_000).toISOString();
+    await db
+      .insertInto('partner_invitations')
+      .values({ id, partner_id: partnerId, email: p.email, token_hash: sha256Hex(token), expires_at: expiresAt, accepted_at: null, created_at: now.toISOString() })
+      .execute();
+    return { id, token, email: p.email, expiresAt };
+  }
+
+  private async usableInvitation(token: unknown, now: Date) {
+    if (typeof token !== 'string' || token.length < 20 || token.length > 200) throw new AppError('NOT_FOUND', 'This invitation link is not valid. Check that you copied all of it.');
+    const inv = await this.db.selectFrom('partner_invitations').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+    if (!inv) throw new AppError('NOT_FOUND', 'This invitation link is not valid. Check that you copied all of it.');
+    if (inv.accepted_at) throw new AppError('GONE', 'This invitation has already been used. Log in at /partners instead, or ask the newsroom for a new invitation.');
+    if (Date.parse(inv.expires_at) <= now.getTime()) throw new AppError('GONE', 'This invitation has expired. Ask the newsroom to send a new one.');
+    const partner = await this.get(inv.partner_id);
+    if (partner.status !== 'approved') throw new AppError('GONE', 'This partnership is no longer active, so the invitation cannot be used.');
+    return { inv, partner };
+  }
+
+  /** What the accept page shows before the form is filled in; throws like acceptInvitation. */
+  async getInvitation(token: unknown, now: Date = new Date()): Promise<InvitationInfo> {
+    const { inv, partner } = await this.usableInvitation(token, now);
+    return { id: inv.id, partnerId: partner.id, outlet: partner.outlet, email: inv.email, expiresAt: inv.expires_at };
+  }
+
+  /**
+   * Turns an invitation into a partner login (email = the invited address). Works once: the
+   * invitation is claimed atomically, so two submissions of the same link cannot both succeed.
+   */
+  async acceptInvitation(token: unknown, input: { name?: unknown; password?: unknown }, now: Date = new Date()): Promise<PartnerUser> {
+    const { inv, partner } = await this.usableInvitation(token, now);
+    const f = new Fields();
+    const name = f.text('name', input.name, { required: true, max: 200 });
+    if (typeof input.password !== 'string' || input.password === '') f.add('password', 'is required');
+    else {
+      const problem = passwordProblem(input.password);
+      if (problem) f.add('password', problem);
+    }
+    f.throwIfAny('Choose your name and a password');
+    const existing = await this.db.selectFrom('partner_users').select('id').where('email', '=', inv.email).executeTakeFirst();
+    if (existing) throw new AppError('CONFLICT', `There is already a partner login for ${inv.email}. Log in at /partners instead.`);
+    // Hashing is slow (on purpose): do it before the transaction holds any lock.
+    const passwordHash = await hashPassword(input.password as string);
+    const id = newId();
+    const stamp = now.toISOString();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const claimed = await trx
+          .updateTable('partner_invitations')
+          .set({ accepted_at: stamp })
+          .where('id', '=', inv.id)
+          .where('accepted_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('GONE', 'This invitation has already been used. Log in at /partners instead.');
+        await trx
+          .insertInto('partner_users')
+          .values({ id, partner_id: partner.id, email: inv.email, name, password_hash: passwordHash, status: 'active', created_at: stamp, updated_at: stamp })
+          .execute();
+        await recordAudit(trx, { id: null, role: 'system', label: `partner:${inv.email}` }, 'partner_user.create', { type: 'partner', id: partner.id }, { partnerUserId: id, invitationId: inv.id });
+      });
+    } catch (err) {
+      if (this.dialect.isUniqueViolation(err)) throw new AppError('CONFLICT', `There is already a partner login for ${inv.email}. Log in at /partners instead.`);
+      throw err;
+    }
+    const row = await this.db.selectFrom('partner_users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return toPartnerUser(row);
   }
 
   // ---- API keys -------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ export interface StoryInput {
   leadImageId?: unknown;
   leadImageCaption?: unknown;
   leadImageCredit?: unknown;
+  /** A license profile slug; null or '' for the site's default. */
+  licenseProfile?: unknown;
 }
 
 export interface StoryAuthorRef {
@@ -93,6 +95,10 @@ export interface Story {
   leadImageId: string | null;
   leadImageCaption: string;
   leadImageCredit: string;
+  /** The story's own license profile; null means the site's default applies. */
+  licenseProfileId: string | null;
+  /** Slug of that profile (what the Admin API accepts), null for the default. */
+  licenseProfile: string | null;
   createdBy: string | null;
   createdAt: string;
   /** Working copy differs from what readers see. */
@@ -124,6 +130,7 @@ interface ValidatedFields {
   leadImageId?: string | null;
   leadImageCaption?: string;
   leadImageCredit?: string;
+  licenseProfileId?: string | null;
   deskId?: string;
   authorIds?: string[];
   tags?: string[];
@@ -236,6 +243,10 @@ export class StoriesService {
     const desks = new Map(
       (await this.db.selectFrom('desks').select(['id', 'slug', 'name']).where('id', 'in', deskIds).execute()).map((d) => [d.id, d]),
     );
+    const profileIds = [...new Set(rows.map((r) => r.license_profile_id).filter((x): x is string => x !== null))];
+    const profileSlugs = new Map(
+      profileIds.length === 0 ? [] : (await this.db.selectFrom('license_profiles').select(['id', 'slug']).where('id', 'in', profileIds).execute()).map((p) => [p.id, p.slug]),
+    );
     const liveVersions = rows.filter((r) => r.live_version !== null);
     const liveBodies = new Map<string, string>();
     if (liveVersions.length > 0) {
@@ -278,6 +289,8 @@ export class StoriesService {
         leadImageId: r.lead_image_id,
         leadImageCaption: r.lead_image_caption,
         leadImageCredit: r.lead_image_credit,
+        licenseProfileId: r.license_profile_id,
+        licenseProfile: r.license_profile_id ? (profileSlugs.get(r.license_profile_id) ?? null) : null,
         createdBy: r.created_by,
         createdAt: r.created_at,
         hasUnpublishedChanges: r.status === 'published' && live !== undefined && live !== working,
@@ -324,6 +337,16 @@ export class StoriesService {
         const m = hasNul(input.leadImageId) ? undefined : await this.db.selectFrom('media').select('id').where('id', '=', input.leadImageId.slice(0, 64)).executeTakeFirst();
         if (!m) f.add('leadImageId', 'is not an uploaded image');
         else out.leadImageId = m.id;
+      }
+    }
+    if (input.licenseProfile !== undefined) {
+      if (input.licenseProfile === null || input.licenseProfile === '') out.licenseProfileId = null;
+      else if (typeof input.licenseProfile !== 'string') f.add('licenseProfile', 'must be a license profile slug, or null for the default');
+      else {
+        const slug = input.licenseProfile.trim().slice(0, 100);
+        const p = hasNul(slug) ? undefined : await this.db.selectFrom('license_profiles').select('id').where('slug', '=', slug).executeTakeFirst();
+        if (!p) f.add('licenseProfile', `no license profile has the slug "${slug}"`);
+        else out.licenseProfileId = p.id;
       }
     }
     if (creating || input.desk !== undefined) {
@@ -384,7 +407,7 @@ export class StoriesService {
           dateline: v.dateline ?? '',
           desk_id: v.deskId!,
           syndication: v.syndication ?? 'free',
-          license_profile_id: null,
+          license_profile_id: v.licenseProfileId ?? null,
           lead_image_id: v.leadImageId ?? null,
           lead_image_caption: v.leadImageCaption ?? '',
           lead_image_credit: v.leadImageCredit ?? '',
@@ -513,14 +536,27 @@ export class StoriesService {
     if (v.leadImageId !== undefined) patch.lead_image_id = v.leadImageId;
     if (v.leadImageCaption !== undefined) patch.lead_image_caption = v.leadImageCaption;
     if (v.leadImageCredit !== undefined) patch.lead_image_credit = v.leadImageCredit;
+    if (v.licenseProfileId !== undefined) patch.license_profile_id = v.licenseProfileId;
     await trx.updateTable('stories').set(patch).where('id', '=', id).execute();
     await this.writeRelations(trx, id, v.authorIds, v.tags);
+  }
+
+  /**
+   * The license profile is not part of a version: it takes effect for partners at once. On a
+   * published story that is a public change, but the text readers see is the same, so it is a
+   * 'site.updated' event (caches and partner APIs refresh), not a 'story.updated' one.
+   */
+  private async noteLicenseChange(trx: Kysely<DB>, row: StoryRow, v: ValidatedFields): Promise<boolean> {
+    if (v.licenseProfileId === undefined || v.licenseProfileId === row.license_profile_id || row.status !== 'published') return false;
+    await appendEvent(trx, 'site.updated', row.id, null, { slug: row.slug, licenseProfileId: v.licenseProfileId });
+    return true;
   }
 
   /** An explicit save: updates the working copy and records a version. Readers see no change. */
   async save(actor: Actor, id: string, input: StoryInput): Promise<Story> {
     const row = await this.loadEditable(actor, id);
     const v = await this.validate(input, false);
+    let licenseChanged = false;
     if (v.slug !== undefined && v.slug !== row.slug) {
       if (row.published_at) throw new AppError('CONFLICT', 'The address of a published story cannot change.', { details: { slug: ['cannot change after publishing'] } });
       v.slug = await this.uniqueSlug(v.slug, true);
@@ -530,16 +566,23 @@ export class StoriesService {
       if (v.slug !== undefined && v.slug !== row.slug) await trx.updateTable('stories').set({ slug: v.slug }).where('id', '=', id).execute();
       await this.snapshot(trx, id, 'save', null, actor);
       await recordAudit(trx, actor, 'story.save', { type: 'story', id }, { fields: Object.keys(input) });
+      licenseChanged = await this.noteLicenseChange(trx, row, v);
     });
+    if (licenseChanged) this.onPublicChange();
     return this.get(id);
   }
 
   /** Autosave from the editor: working copy only, no version, no audit row. */
   async autosave(actor: Actor, id: string, input: StoryInput): Promise<{ savedAt: string }> {
-    await this.loadEditable(actor, id);
+    const row = await this.loadEditable(actor, id);
     const v = await this.validate(input, false);
     delete v.slug;
-    await this.db.transaction().execute((trx) => this.applyWorking(trx, id, v));
+    let licenseChanged = false;
+    await this.db.transaction().execute(async (trx) => {
+      await this.applyWorking(trx, id, v);
+      licenseChanged = await this.noteLicenseChange(trx, row, v);
+    });
+    if (licenseChanged) this.onPublicChange();
     return { savedAt: new Date().toISOString() };
   }
 

@@ -1,7 +1,258 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * The partners' content API under /api/v1: stories as IPTC ninjs, for a partner's own systems.
+ *
+ *   GET /api/v1/stories?since=<cursor>&desk=&tag=&q=&limit=   the change list (see access.ts)
+ *   GET /api/v1/stories/{id}                                 one story
+ *
+ * Authorization: `Bearer <partner API key>`. Keys are looked up on every request, so a revoked
+ * key (401) or a suspended partner (403) stops working at once. Each key has its own rate limit
+ * (config.apiRateLimitPerMinute), checked before the key is even looked up, so a client
+ * hammering the API costs no database work once over its allowance.
+ *
+ * ninjs 2.2 by default; 3.1 with `?ninjs=3` (or 3.1) or an Accept header whose profile names
+ * ninjs 3, e.g. `Accept: application/json; profile="http://iptc.org/std/ninjs/3.1"`.
+ */
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type {} from '@fastify/rate-limit';
+import type {} from '@fastify/swagger';
 import type { Services } from '../services.js';
+import type { Partner } from '../partners/partners.service.js';
+import { AppError } from '../errors.js';
+import { sha256Hex } from '../util/ids.js';
+import { typeboxValidatorCompiler } from '../api/validation.js';
+import { ErrorResponse } from '../api/schemas.js';
+import { decodeCursor, encodeCursor, notAvailable, START } from './access.js';
+import { deliver } from './delivery.js';
+import { NINJS_22_SCHEMA, NINJS_31_SCHEMA, toNinjs, type NinjsVersion } from './ninjs.js';
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+
+const NinjsParam = Type.Union([Type.Literal('2'), Type.Literal('2.2'), Type.Literal('3'), Type.Literal('3.1')], {
+  description: 'ninjs version of the documents: 2 or 2.2 (default), 3 or 3.1. Overrides the Accept header.',
+});
+
+const ListQuery = Type.Object(
+  {
+    since: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'The `next` value of your previous response. Leave it out to start from the oldest story available to you.',
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: `Stories per page, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT}).` })),
+    desk: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'Only stories of this desk (its slug, e.g. `environment`).' })),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'Only stories with this tag (its slug, e.g. `water`).' })),
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Only stories matching these words.' })),
+    ninjs: Type.Optional(NinjsParam),
+  },
+  { additionalProperties: false },
+);
+
+const OneQuery = Type.Object({ ninjs: Type.Optional(NinjsParam) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'Story id (the last part of the document’s `uri`).' }) });
+
+const NinjsDocument = Type.Object(
+  {
+    uri: Type.String({ format: 'uri', description: 'Stable identifier of the story: it never changes, even if the headline or address does.' }),
+    version: Type.String({ description: 'New on every public change (update, correction, end of embargo, withdrawal).' }),
+    pubstatus: Type.Optional(Type.String({ description: 'ninjs 2.2: usable, withheld (embargoed: hold, do not publish yet) or canceled (withdrawn: take it down).' })),
+    pubStatus: Type.Optional(Type.String({ description: 'ninjs 3.1: as pubstatus.' })),
+  },
+  {
+    additionalProperties: true,
+    title: 'ninjs',
+    description:
+      'An IPTC ninjs 2.2 (http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json) or 3.1 (…/ninjs-schema_3.1.json) document. ' +
+      'The HTML body carries the credit line, a link to the original and, where the license asks, a 1×1 pixel: publish it as it is.',
+  },
+);
+
+const StoryList = Type.Object(
+  {
+    ninjsVersion: Type.Union([Type.Literal('2.2'), Type.Literal('3.1')]),
+    items: Type.Array(NinjsDocument, { description: 'Changed stories, oldest change first; each story once, at its latest version.' }),
+    next: Type.String({ description: 'Pass as `since` next time. When `more` is false you are up to date: poll again later with it.' }),
+    more: Type.Boolean({ description: 'True when more changes are waiting: ask again at once with `next`.' }),
+  },
+  { description: 'Changed stories as ninjs, and the cursor for the next poll' },
+);
+
+const SECURITY = [{ bearerAuth: [] }];
+const errors = { '4xx': ErrorResponse };
+
+const AUTH_DESCRIPTION =
+  'Authenticate with `Authorization: Bearer <partner API key>` (create keys in the partner portal). ' +
+  '401: missing, unknown or revoked key. 403: the partner account is not approved (pending, rejected or suspended). ' +
+  '429: over the per-key rate limit; wait for the seconds in `Retry-After`.';
+
+const partners = new WeakMap<FastifyRequest, Partner>();
+
+function bearer(request: FastifyRequest): string | undefined {
+  const m = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(request.headers.authorization ?? '');
+  return m?.[1];
+}
+
+/** The ninjs version asked for by ?ninjs= (first) or by the Accept header's profile. */
+export function requestedVersion(param: string | undefined, accept: string | undefined): NinjsVersion {
+  if (param) return param.startsWith('3') ? '3.1' : '2.2';
+  for (const m of (accept ?? '').matchAll(/profile\s*=\s*(?:"([^"]*)"|([^\s,;]+))/gi)) {
+    const profile = m[1] ?? m[2] ?? '';
+    const i = profile.toLowerCase().lastIndexOf('ninjs');
+    if (i < 0) continue;
+    const major = /(\d+)(?:\.\d+)*/.exec(profile.slice(i + 5))?.[1];
+    if (major === '3') return '3.1';
+    if (major === '2') return '2.2';
+  }
+  return '2.2';
+}
+
+const schemaOf = (v: NinjsVersion) => (v === '3.1' ? NINJS_31_SCHEMA : NINJS_22_SCHEMA);
+
+function rejectNul(value: unknown): void {
+  if (!value || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v === 'string' && v.includes('\u0000')) {
+      throw new AppError('VALIDATION', 'The request is not valid.', { details: { [k]: ['must not contain NUL characters'] } });
+    }
+  }
+}
 
 export async function registerContentApi(app: FastifyInstance, services: Services): Promise<void> {
-  void app;
-  void services;
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  // The response schemas document the API; ninjs documents must reach the partner whole.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  // Keyed on a hash of the key (never the key itself, which would then sit in the limiter's
+  // memory); callers without a key share their address's allowance.
+  const limiter = app.rateLimit({
+    max: services.config.apiRateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const key = bearer(request);
+      return key ? `key:${sha256Hex(key)}` : `ip:${request.ip}`;
+    },
+  }) as unknown as onRequestAsyncHookHandler;
+  app.addHook('onRequest', limiter);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const key = bearer(request);
+    if (!key) {
+      reply.header('WWW-Authenticate', 'Bearer realm="Freewire content API"');
+      throw new AppError('UNAUTHENTICATED', 'Send your partner API key as "Authorization: Bearer <key>".');
+    }
+    const resolved = await services.partners.resolveApiKey(key);
+    if (!resolved) {
+      reply.header('WWW-Authenticate', 'Bearer realm="Freewire content API", error="invalid_token"');
+      throw new AppError('UNAUTHENTICATED', 'This API key is not valid or has been revoked. Create a new one in the partner portal.');
+    }
+    const { partner } = resolved;
+    switch (partner.status) {
+      case 'approved':
+        break;
+      case 'suspended':
+        throw new AppError('FORBIDDEN', 'Your partner account is suspended, so API access is paused. Contact the newsroom to have it restored.');
+      case 'pending':
+        throw new AppError('FORBIDDEN', 'Your application is still being reviewed; the API opens once it is approved.');
+      default:
+        throw new AppError('FORBIDDEN', 'Your application was not approved, so this key gives no access.');
+    }
+    partners.set(request, partner);
+    // Answers differ per partner and change with every poll.
+    reply.header('Cache-Control', 'private, no-store');
+    reply.header('Vary', 'Accept, Authorization');
+  });
+  app.addHook('preValidation', async (request) => {
+    rejectNul(request.query);
+    rejectNul(request.params);
+    // Query conversion would read "1.5" or "1e1" as a number; a page size is written in digits.
+    const limit = (request.query as Record<string, unknown> | undefined)?.limit;
+    if (typeof limit === 'string' && !/^\d{1,6}$/.test(limit)) {
+      throw new AppError('VALIDATION', 'The request is not valid.', { details: { limit: [`must be a whole number from 1 to ${MAX_LIMIT}`] } });
+    }
+  });
+
+  const partnerOf = (request: FastifyRequest): Partner => {
+    const p = partners.get(request);
+    if (!p) throw new AppError('UNAUTHENTICATED', 'Send your partner API key as "Authorization: Bearer <key>".');
+    return p;
+  };
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/stories',
+    {
+      schema: {
+        tags: ['Content API'],
+        summary: 'Stories changed since your last poll (ninjs)',
+        description:
+          'The stories available to you, ordered by when they last changed for you: publication, update, correction, withdrawal, ' +
+          'the end of an embargo, or the moment a delayed free release reached you. Poll with the `next` cursor and you miss nothing: ' +
+          'a changed story comes again with a higher `version`; a withdrawn one comes as `pubstatus: canceled` (take it down). ' +
+          'Changes appear a few seconds after they happen.\n\n' +
+          AUTH_DESCRIPTION,
+        security: SECURITY,
+        querystring: ListQuery,
+        response: { 200: StoryList, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const partner = partnerOf(request);
+      const query = request.query;
+      const version = requestedVersion(query.ninjs, request.headers.accept);
+      const cursor = query.since === undefined || query.since === '' ? START : decodeCursor(query.since);
+      if (!cursor) {
+        throw new AppError('VALIDATION', 'The since cursor is not one this API gave out.', {
+          details: { since: ['must be the `next` value of an earlier response (or left out to start from the beginning)'] },
+        });
+      }
+      let deskId: string | undefined;
+      if (query.desk !== undefined) {
+        const desk = await services.desks.getBySlug(query.desk);
+        if (!desk) throw new AppError('VALIDATION', `No desk has the slug "${query.desk.slice(0, 100)}".`, { details: { desk: ['is not a desk of this newsroom'] } });
+        deskId = desk.id;
+      }
+      let tagName: string | undefined;
+      if (query.tag !== undefined) {
+        const tag = await services.publicStories.tagBySlug(query.tag);
+        if (!tag) throw new AppError('VALIDATION', `No tag has the slug "${query.tag.slice(0, 100)}".`, { details: { tag: ['is not a tag of this newsroom'] } });
+        tagName = tag.name;
+      }
+      const q = query.q?.trim() ? query.q.trim() : undefined;
+      const access = services.partnerAccess;
+      const page = await access.changes(partner, cursor, query.limit ?? DEFAULT_LIMIT, { deskId, tagName, q });
+      const deliveries = await deliver(services, partner, page.entries, access.now());
+      reply.type('application/json; charset=utf-8');
+      return { ninjsVersion: version, items: deliveries.map((d) => toNinjs(version, d.ninjs)), next: encodeCursor(page.next), more: page.more };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof OneQuery> }>(
+    '/stories/:id',
+    {
+      schema: {
+        tags: ['Content API'],
+        summary: 'One story (ninjs)',
+        description:
+          'The story as you may have it now: `usable`, `withheld` while embargoed (prepare it, do not publish before `embargoed`), ' +
+          'or `canceled` when withdrawn. 404 when there is no such story or it is not (yet) available to you.\n\n' +
+          AUTH_DESCRIPTION,
+        security: SECURITY,
+        params: IdParams,
+        querystring: OneQuery,
+        response: { 200: NinjsDocument, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const partner = partnerOf(request);
+      const version = requestedVersion(request.query.ninjs, request.headers.accept);
+      const access = services.partnerAccess;
+      const entry = await access.story(partner, request.params.id);
+      if (!entry) throw notAvailable();
+      const [delivery] = await deliver(services, partner, [entry], access.now());
+      if (!delivery) throw notAvailable();
+      reply.type(`application/json; charset=utf-8; profile="${schemaOf(version)}"`);
+      return toNinjs(version, delivery.ninjs);
+    },
+  );
 }

@@ -1,7 +1,102 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * Full-text feeds per partner, for a partner's CMS to import stories unattended:
+ *
+ *   /partners/feed/{token}/rss.xml   RSS 2.0 (content:encoded)
+ *   /partners/feed/{token}/atom.xml  Atom
+ *   /partners/feed/{token}/feed.json JSON Feed (the other two link to it as an alternate)
+ *
+ * The token is the partner's feed secret (rotated in the portal, stored only as a hash), so the
+ * URL itself is the credential: answers are never cached by shared caches, never indexed, and
+ * never leak the address onward through a Referer.
+ *
+ * Content follows the same rules as the content API (access.ts): delayed and licensees-only
+ * stories only when this partner may have them; embargoed stories stay out until the embargo
+ * ends (a CMS importing unattended could not be trusted to hold them); withdrawn stories drop
+ * out. Each item's content is the partner copy without its headline and byline (which the feed
+ * carries in its own fields): lead image when allowed, body, credit line, link back, pixel.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../services.js';
+import type { Partner } from '../partners/partners.service.js';
+import type { FeedChannel, FeedItem } from '../feeds/types.js';
+import { AppError } from '../errors.js';
+import { buildRss } from '../feeds/rss.js';
+import { buildAtom } from '../feeds/atom.js';
+import { buildJsonFeed } from '../feeds/json-feed.js';
+import { FEED_CONTENT_TYPES, type FeedFormat } from '../site/feeds.js';
+import { deliver } from './delivery.js';
+
+export const PARTNER_FEED_SIZE = 30;
+
+const FILES = new Map<string, FeedFormat>([['rss.xml', 'rss'], ['atom.xml', 'atom'], ['feed.json', 'json']]);
+
+async function partnerForToken(services: Services, token: string): Promise<Partner> {
+  const partner = /^[A-Za-z0-9_-]{10,200}$/.test(token) ? await services.partners.resolveFeedToken(token) : undefined;
+  if (!partner) throw new AppError('NOT_FOUND', 'There is no feed at this address. Feed links change when they are renewed in the partner portal.');
+  if (partner.status === 'suspended') throw new AppError('FORBIDDEN', 'This partner account is suspended, so its feed is paused. Contact the newsroom.');
+  if (partner.status !== 'approved') throw new AppError('FORBIDDEN', 'This feed belongs to a partner account that is not approved.');
+  return partner;
+}
+
+export async function renderPartnerFeed(services: Services, partner: Partner, token: string, format: FeedFormat): Promise<string> {
+  const access = services.partnerAccess;
+  const now = access.now();
+  const entries = await access.latestUsable(partner, PARTNER_FEED_SIZE);
+  const deliveries = await deliver(services, partner, entries, now);
+  const settings = await services.settings.get();
+  const { publicUrl } = services.config;
+  const base = `${publicUrl}/partners/feed/${encodeURIComponent(token)}`;
+  const items: FeedItem[] = [];
+  for (const d of deliveries) {
+    if (!d.story || !d.copy) continue;
+    const s = d.story;
+    const item: FeedItem = {
+      id: `urn:uuid:${s.id}`,
+      url: d.copy.canonicalUrl,
+      title: s.headline,
+      summary: s.summary,
+      contentHtml: d.copy.bodyHtml,
+      publishedAt: s.publishedAt,
+      // When the story last changed for this partner (an update, or a delayed release reaching it).
+      updatedAt: d.entry.changedAt > s.updatedAt ? d.entry.changedAt : s.updatedAt,
+      authors: s.authors.map((a) => ({ name: a.name, url: `${publicUrl}/author/${encodeURIComponent(a.slug)}`, title: a.title })),
+      categories: [s.desk.name, ...s.tags.map((t) => t.name)],
+    };
+    const image = d.ninjs.image;
+    if (image) item.image = { url: image.href, type: image.contentType, length: image.sizeInBytes ?? 0, alt: image.alt };
+    items.push(item);
+  }
+  const newest = items.reduce<string | undefined>((max, i) => (max === undefined || i.updatedAt > max ? i.updatedAt : max), undefined);
+  const channel: FeedChannel = {
+    title: `${settings.siteName} — stories for ${partner.outlet}`,
+    description: `Full text of the stories ${settings.siteName} offers ${partner.outlet} to republish, with the credit line and link each one requires. Terms: ${publicUrl}/republish`,
+    homeUrl: `${publicUrl}/`,
+    rssUrl: `${base}/rss.xml`,
+    atomUrl: `${base}/atom.xml`,
+    jsonUrl: `${base}/feed.json`,
+    language: settings.language,
+    // The Atom id must not change when the token is renewed: it names the partner's feed.
+    id: `${publicUrl}/partners/feed/partner/${encodeURIComponent(partner.id)}`,
+    updatedAt: newest ?? partner.updatedAt,
+    rights: `Republish only under ${settings.siteName}'s republishing terms (${publicUrl}/republish), with each story's credit line.`,
+    items,
+  };
+  return format === 'rss' ? buildRss(channel) : format === 'atom' ? buildAtom(channel) : buildJsonFeed(channel);
+}
+
+function privateHeaders(reply: FastifyReply): void {
+  reply.header('Cache-Control', 'private, no-store');
+  reply.header('X-Robots-Tag', 'noindex, nofollow');
+  reply.header('Referrer-Policy', 'no-referrer');
+}
 
 export async function registerPartnerFeeds(app: FastifyInstance, services: Services): Promise<void> {
-  void app;
-  void services;
+  app.get<{ Params: { token: string; file: string } }>('/partners/feed/:token/:file', async (request, reply) => {
+    privateHeaders(reply);
+    const format = FILES.get(request.params.file);
+    if (!format) throw new AppError('NOT_FOUND', 'Partner feeds are rss.xml, atom.xml and feed.json.');
+    const partner = await partnerForToken(services, request.params.token);
+    const body = await renderPartnerFeed(services, partner, request.params.token, format);
+    return reply.type(FEED_CONTENT_TYPES[format]).send(body);
+  });
 }

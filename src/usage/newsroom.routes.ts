@@ -1,7 +1,69 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * The newsroom's usage dashboard (`/newsroom/usage`) and its CSV export (`/newsroom/usage.csv`),
+ * for everyone with usage.read. Reporters see the stories they created; editors and admins see
+ * all. Registered in the newsroom scope, so the session is already resolved.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { h } from 'preact';
+import { requireStaffPage } from '../http/auth.js';
+import { AppError, isAppError } from '../errors.js';
+import { requirePermission, query, staff } from '../newsroom/http.js';
+import { renderPage } from '../newsroom/render.js';
 import type { Services } from '../services.js';
+import { can } from '../users/permissions.js';
+import { UsageDashboard, type UsageFilterValues } from './pages/usage-dashboard.js';
+import type { CsvKind, UsageSummary } from './usage.service.js';
 
 export async function registerUsageNewsroomRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  void app;
-  void services;
+  const guard = { preHandler: [requireStaffPage, requirePermission('usage.read')] };
+
+  const readFilter = (request: FastifyRequest): UsageFilterValues => ({
+    story: query(request, 'story').trim(),
+    partner: query(request, 'partner').trim(),
+    from: query(request, 'from').trim(),
+    to: query(request, 'to').trim(),
+  });
+
+  const ownStoriesOf = (request: FastifyRequest): string | undefined => {
+    const { actor } = staff(request);
+    return can(actor, 'story.edit.any') ? undefined : (actor.id ?? undefined);
+  };
+
+  app.get('/newsroom/usage', guard, async (request: FastifyRequest, reply: FastifyReply) => {
+    const filter = readFilter(request);
+    const createdBy = ownStoriesOf(request);
+    let summary: UsageSummary | undefined;
+    let errors: Record<string, string[]> | undefined;
+    try {
+      summary = await services.usage.summary({ storyId: filter.story, partnerId: filter.partner, from: filter.from, to: filter.to, createdBy });
+    } catch (err) {
+      // A bad date range is the reader's to fix on the same page, next to the fields.
+      if (!isAppError(err) || err.code !== 'VALIDATION') throw err;
+      errors = err.details ?? { from: [err.message] };
+    }
+    const options = await services.usage.filterOptions(createdBy);
+    return renderPage(
+      services,
+      request,
+      reply,
+      { title: 'Usage', section: 'usage', status: errors ? 400 : 200 },
+      h(UsageDashboard, { filter, summary, errors, options, ownOnly: createdBy !== undefined }),
+    );
+  });
+
+  app.get('/newsroom/usage.csv', guard, async (request: FastifyRequest, reply: FastifyReply) => {
+    const filter = readFilter(request);
+    const rawKind = query(request, 'kind') || 'daily';
+    if (rawKind !== 'daily' && rawKind !== 'pages') throw new AppError('VALIDATION', 'kind must be daily or pages.', { details: { kind: ['must be daily or pages'] } });
+    const kind: CsvKind = rawKind;
+    const createdBy = ownStoriesOf(request);
+    const body = await services.usage.csv({ storyId: filter.story, partnerId: filter.partner, from: filter.from, to: filter.to, createdBy }, kind);
+    // The range in the name comes from validated dates only (YYYY-MM-DD), so it is header-safe.
+    const range = /^\d{4}-\d{2}-\d{2}$/.test(filter.from) && /^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? `-${filter.from}-to-${filter.to}` : '';
+    return reply
+      .header('Content-Type', 'text/csv; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="usage-${kind}${range}.csv"`)
+      .header('Cache-Control', 'no-store')
+      .send(body);
+  });
 }

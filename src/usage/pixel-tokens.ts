@@ -12,6 +12,12 @@ export class PixelTokens {
   /** token → pair, and pair → token; small (one entry per story × partner in use). */
   private readonly byToken = new Map<string, { storyId: string; partnerId: string }>();
   private readonly byPair = new Map<string, string>();
+  /**
+   * Well-formed tokens the database did not know, so a client repeating a made-up token costs
+   * one query, not one per hit. Tokens are random, so a real one is never asked for before it
+   * exists; the set is cleared when full rather than grown.
+   */
+  private readonly unknown = new Set<string>();
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -36,18 +42,28 @@ export class PixelTokens {
     }
   }
 
+  /** The pixel's hot path without a promise: the pair when this node already knows the token. */
+  peek(token: string): { storyId: string; partnerId: string } | undefined {
+    return this.byToken.get(token);
+  }
+
   /** The pixel's hot path: memory first, the database once per unknown token. */
   async resolve(token: string): Promise<{ storyId: string; partnerId: string } | undefined> {
     const hit = this.byToken.get(token);
     if (hit) return hit;
-    if (!/^[A-Za-z0-9_-]{10,64}$/.test(token)) return undefined;
+    if (!/^[A-Za-z0-9_-]{10,64}$/.test(token) || this.unknown.has(token)) return undefined;
     const row = await this.db.selectFrom('pixel_tokens').select(['story_id', 'partner_id']).where('token', '=', token).executeTakeFirst();
-    if (!row) return undefined;
+    if (!row) {
+      if (this.unknown.size >= 10_000) this.unknown.clear();
+      this.unknown.add(token);
+      return undefined;
+    }
     this.remember(token, row.story_id, row.partner_id);
     return { storyId: row.story_id, partnerId: row.partner_id };
   }
 
   private remember(token: string, storyId: string, partnerId: string): string {
+    this.unknown.delete(token);
     this.byToken.set(token, { storyId, partnerId });
     this.byPair.set(`${storyId}|${partnerId}`, token);
     return token;

@@ -1,7 +1,129 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * The view pixel, `GET /p/{token}.gif`: the hottest path in the system. It always answers the
+ * same 43-byte transparent GIF, whatever the token, so a pixel URL reveals nothing; it never
+ * sets a cookie, is never cached (each view must reach us), and is never logged (the request
+ * log would otherwise hold every reader's visit; the address is never logged anywhere).
+ *
+ * Counting (see ./recorder.ts) leaves out known bots and unknown tokens, and takes the page
+ * where the story ran from the Referer header.
+ *
+ * The recorder starts flushing when the app is ready and writes what is left when the app
+ * closes (`freewire start` closes the app on SIGTERM/SIGINT).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
+import { isBot } from './bots.js';
+
+/**
+ * The classic 1×1 transparent GIF89a, 43 bytes: header, a two-colour palette, a graphic control
+ * extension marking colour 0 transparent, one pixel of colour 0, trailer.
+ */
+export const TRANSPARENT_GIF = Buffer.from('47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b', 'hex');
+
+const PIXEL_HEADERS = {
+  'content-type': 'image/gif',
+  'content-length': String(TRANSPARENT_GIF.length),
+  'cache-control': 'no-store, max-age=0',
+  // Read by old caches and proxies that ignore Cache-Control.
+  expires: '0',
+} as const;
+
+const MAX_PAGE_URL = 2000;
+
+/** Query parameters that only identify a campaign or a click, never the page itself. */
+const TRACKING_PARAM = /^(utm_[a-z_]*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|_ga|_gl|igshid|yclid|twclid|ttclid|li_fat_id|mkt_tok|oly_anon_id|oly_enc_id|vero_id|_hsenc|_hsmi|__hstc|__hssc|__hsfp|hsctatracking|ref_src|ref_url|s_cid|cmpid|ocid|spm)$/i;
+
+/**
+ * The page where the story ran, from a Referer: http(s) only, no credentials, no fragment, no
+ * tracking parameters, not our own site, at most 2,000 characters (longer queries are dropped,
+ * longer paths ignored). undefined when there is nothing worth recording.
+ */
+export function normaliseReferrer(referrer: string | undefined, ownOrigin: string): string | undefined {
+  if (!referrer || referrer.length > 8192) return undefined;
+  let u: URL;
+  try {
+    u = new URL(referrer);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  if (u.origin === ownOrigin) return undefined;
+  u.username = '';
+  u.password = '';
+  u.hash = '';
+  if (u.search) {
+    const kept = [...u.searchParams].filter(([k]) => !TRACKING_PARAM.test(k));
+    u.search = kept.length > 0 ? new URLSearchParams(kept).toString() : '';
+  }
+  let href = u.href;
+  if (href.length > MAX_PAGE_URL) {
+    u.search = '';
+    href = u.href;
+  }
+  return href.length > MAX_PAGE_URL ? undefined : href;
+}
+
+/**
+ * Most hits come from a few pages; remembering the last normalised referrers saves parsing a URL
+ * on every hit. Cleared when full, so it never grows.
+ */
+class ReferrerCache {
+  private readonly map = new Map<string, string | undefined>();
+  constructor(private readonly ownOrigin: string) {}
+
+  get(referrer: string | undefined): string | undefined {
+    if (!referrer) return undefined;
+    if (this.map.has(referrer)) return this.map.get(referrer);
+    const page = normaliseReferrer(referrer, this.ownOrigin);
+    if (this.map.size >= 2000) this.map.clear();
+    this.map.set(referrer, page);
+    return page;
+  }
+}
 
 export async function registerPixelRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  void app;
-  void services;
+  const { usage, pixelTokens, config } = services;
+  const recorder = usage.recorder;
+  const referrers = new ReferrerCache(new URL(config.publicUrl).origin);
+
+  app.addHook('onReady', async () => {
+    // Today's hash key before the first hit; a database hiccup here only delays it to that hit.
+    await recorder.prepare().catch((err: unknown) => app.log.warn({ err }, 'usage: could not load the day key yet'));
+    recorder.start(config.usageFlushIntervalMs, (err) => app.log.error({ err }, 'usage: flush failed; the counts stay in memory for the next try'));
+  });
+  app.addHook('onClose', async () => {
+    try {
+      await recorder.stop();
+    } catch (err) {
+      app.log.error({ err }, 'usage: final flush failed; counts since the last flush are lost');
+    }
+  });
+
+  const count = async (request: FastifyRequest, token: string): Promise<void> => {
+    const pair = pixelTokens.peek(token) ?? (await pixelTokens.resolve(token));
+    if (!pair) return;
+    const userAgent = request.headers['user-agent'];
+    if (isBot(userAgent)) return;
+    const done = recorder.record({ storyId: pair.storyId, partnerId: pair.partnerId, ip: request.ip, userAgent: userAgent!, page: referrers.get(request.headers.referer) });
+    if (done) await done;
+  };
+
+  app.get<{ Params: { file: string } }>(
+    '/p/:file',
+    // Not in the request log: the URL identifies a story × partner and the time a reader read it.
+    { logLevel: 'silent' },
+    async (request, reply: FastifyReply) => {
+      const file = request.params.file;
+      if (!file.endsWith('.gif')) return reply.callNotFound();
+      if (request.method === 'GET') {
+        try {
+          await count(request, file.slice(0, -4));
+        } catch (err) {
+          // A reader must always get the image; a lost view is logged, without the address.
+          app.log.warn({ err }, 'usage: a pixel hit could not be counted');
+        }
+      }
+      return reply.headers(PIXEL_HEADERS).send(TRANSPARENT_GIF);
+    },
+  );
 }

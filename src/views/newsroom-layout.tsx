@@ -7,7 +7,9 @@ import type { ComponentChildren } from 'preact';
 import type { Role } from '../db/schema.js';
 import { can, type Actor, type Permission } from '../users/permissions.js';
 
-export type NewsroomSection = 'stories' | 'new-story' | 'authors' | 'desks' | 'users' | 'settings' | 'audit' | 'account' | 'login' | 'none';
+export type NewsroomSection =
+  | 'stories' | 'new-story' | 'authors' | 'desks' | 'users' | 'settings' | 'audit' | 'account' | 'login' | 'none'
+  | 'partners' | 'licenses' | 'usage';
 
 export interface NewsroomViewer {
   email: string;
@@ -49,6 +51,9 @@ const NAV: NavItem[] = [
   { section: 'authors', href: '/newsroom/authors', label: 'Authors', permission: 'authors.manage' },
   { section: 'desks', href: '/newsroom/desks', label: 'Desks', permission: 'desks.manage' },
   { section: 'users', href: '/newsroom/users', label: 'Users', permission: 'users.manage' },
+  { section: 'partners', href: '/newsroom/partners', label: 'Partners', permission: 'partners.review' },
+  { section: 'usage', href: '/newsroom/usage', label: 'Usage', permission: 'usage.read' },
+  { section: 'licenses', href: '/newsroom/license-profiles', label: 'Licenses', permission: 'partners.review' },
   { section: 'settings', href: '/newsroom/settings', label: 'Settings', permission: 'settings.manage' },
   { section: 'audit', href: '/newsroom/audit', label: 'Audit log', permission: 'audit.read' },
   { section: 'account', href: '/newsroom/account', label: 'Account' },

@@ -76,6 +76,7 @@ function storyInput(fields: FormFields, story: Story | null): StoryInput {
     authors: list(fields, 'authors'),
     tags: splitTags(text(fields, 'tags')),
     syndication: optionalText(fields, 'syndication') ?? story?.syndication ?? 'free',
+    licenseProfile: (optionalText(fields, 'licenseProfile') ?? story?.licenseProfile ?? '') || null,
     embargoUntil: embargo === '' ? null : embargo,
   };
 }
@@ -90,6 +91,7 @@ function valuesFromStory(story: Story): EditorValues {
     authors: story.authors.map((a) => a.slug),
     tags: story.tags.join(', '),
     syndication: story.syndication,
+    licenseProfile: story.licenseProfile ?? '',
     embargoAt: toDateTimeLocalUtc(story.embargoUntil),
     embargoUtc: story.embargoUntil,
     body: story.body,
@@ -121,6 +123,7 @@ function valuesFromForm(fields: FormFields, story: Story | null): EditorValues {
     authors: list(fields, 'authors'),
     tags: text(fields, 'tags'),
     syndication: text(fields, 'syndication') || story?.syndication || 'free',
+    licenseProfile: optionalText(fields, 'licenseProfile') ?? story?.licenseProfile ?? '',
     embargoAt: embargoUtc ? toDateTimeLocalUtc(embargoUtc) : text(fields, 'embargoAt'),
     embargoUtc,
     body: text(fields, 'body'),
@@ -145,6 +148,7 @@ function differs(story: Story, input: StoryInput): boolean {
     !sameList(input.authors as string[], story.authors.map((a) => a.slug)) ||
     !sameList([...new Set(input.tags as string[])].sort(), [...story.tags].sort()) ||
     input.syndication !== story.syndication ||
+    (input.licenseProfile ?? null) !== story.licenseProfile ||
     embargo !== story.embargoUntil
   );
 }
@@ -173,7 +177,13 @@ export function storyHandlers(services: Services) {
     opts: { errors?: FieldErrors | undefined; message?: string | undefined; status?: number } = {},
   ): Promise<FastifyReply> {
     const s = staff(request);
-    const [desks, authors, notes] = await Promise.all([services.desks.list(), services.authors.list(), story ? services.stories.notes(story.id) : Promise.resolve([])]);
+    const [desks, authors, notes, licenseProfiles, defaultProfile] = await Promise.all([
+      services.desks.list(),
+      services.authors.list(),
+      story ? services.stories.notes(story.id) : Promise.resolve([]),
+      services.licenseProfiles.list(),
+      services.licenseProfiles.defaultProfile(),
+    ]);
     const slugAuto = !story || values.slug === '' || values.slug === slugify(values.headline);
     return renderPage(
       services,
@@ -196,6 +206,9 @@ export function storyHandlers(services: Services) {
         previewHtml={renderMarkdown(values.body)}
         wordCount={countWords(values.body)}
         slugAuto={slugAuto}
+        licenseProfiles={licenseProfiles.map((p) => ({ slug: p.slug, name: p.name }))}
+        defaultLicenseProfile={defaultProfile.name}
+        canViewLicenses={can(s.actor, 'partners.review')}
       />,
     );
   }
@@ -272,7 +285,7 @@ export function storyHandlers(services: Services) {
       const desks = await services.desks.list();
       const values: EditorValues = {
         headline: '', slug: '', summary: '', dateline: '', desk: desks.length === 1 ? desks[0]!.slug : '', authors: [], tags: '',
-        syndication: 'free', embargoAt: '', embargoUtc: null, body: '', scheduleAt: '', scheduleUtc: null, updateNote: '', correctionText: '',
+        syndication: 'free', licenseProfile: '', embargoAt: '', embargoUtc: null, body: '', scheduleAt: '', scheduleUtc: null, updateNote: '', correctionText: '',
       };
       return renderEditor(request, reply, null, values);
     },
@@ -298,12 +311,16 @@ export function storyHandlers(services: Services) {
       const s = staff(request);
       const story = await loadStory(s.actor, param(request, 'id'));
       const fields = formFields(request.body);
+      let saved: Story;
       try {
-        await services.stories.save(s.actor, story.id, storyInput(fields, story));
+        saved = await services.stories.save(s.actor, story.id, storyInput(fields, story));
       } catch (err) {
         return formFailure(request, reply, err, story, fields);
       }
-      const text = story.status === 'published' ? 'Saved. Readers still see the published version until you publish an update or a correction.' : 'Saved.';
+      // The license profile is not versioned text: partners get the new terms at once.
+      const licenseNote = saved.licenseProfileId !== story.licenseProfileId ? ' The new license profile applies to partners at once.' : '';
+      const text =
+        story.status === 'published' ? `Saved. Readers still see the published version until you publish an update or a correction.${licenseNote}` : 'Saved.';
       return redirectWithFlash(reply, editorUrl(story.id), { kind: 'success', text }, secure);
     },
 

@@ -22,6 +22,8 @@ export interface EditorValues {
   /** Comma-separated, as typed. */
   tags: string;
   syndication: string;
+  /** License profile slug; '' for the site default. */
+  licenseProfile: string;
   /** datetime-local value; `embargoUtc` is the instant it stands for when known. */
   embargoAt: string;
   embargoUtc: string | null;
@@ -51,6 +53,11 @@ export interface EditorPageProps {
   wordCount: number;
   /** The slug still follows the headline (new story, or never customised). */
   slugAuto: boolean;
+  /** License profiles to choose from, and the one "default" stands for. */
+  licenseProfiles: Array<{ slug: string; name: string }>;
+  defaultLicenseProfile: string;
+  /** The viewer may open /newsroom/license-profiles. */
+  canViewLicenses: boolean;
 }
 
 export const EDITOR_LABELS: Record<string, string> = {
@@ -62,6 +69,7 @@ export const EDITOR_LABELS: Record<string, string> = {
   authors: 'Authors',
   tags: 'Tags',
   syndication: 'Syndication',
+  licenseProfile: 'License profile',
   embargoAt: 'Embargo until',
   body: 'Body',
   scheduleAt: 'Publish at',
@@ -316,6 +324,22 @@ export function StoryEditorPage(props: EditorPageProps) {
               />
               <TextField name="tags" label="Tags" value={values.tags} errors={errors} maxLength={1400} hint="Separate tags with commas, e.g. climate, water, Kenya." />
               <ChoiceGroup name="syndication" label="Syndication" type="radio" values={[values.syndication]} errors={errors} options={SYNDICATION_OPTIONS} />
+              <Select
+                name="licenseProfile"
+                label="License profile"
+                value={values.licenseProfile}
+                errors={errors}
+                options={[
+                  { value: '', label: `Default (${props.defaultLicenseProfile})` },
+                  ...props.licenseProfiles.map((p) => ({ value: p.slug, label: p.name })),
+                ]}
+                hint={
+                  <>
+                    The terms partners republish this story under: who may use it, when, and with what credit.{' '}
+                    {props.canViewLicenses ? <a href="/newsroom/license-profiles">See the profiles</a> : 'Ask an editor about the profiles.'}
+                  </>
+                }
+              />
               <TextField
                 name="embargoAt"
                 label="Embargo until"

@@ -1,0 +1,356 @@
+/**
+ * Which stories a partner may have, in which state, and since when. The content API, the partner
+ * feeds and anything else that hands stories to partners ask this module, so the rules live once:
+ *
+ * - a story is offered under its effective license profile (its own or the default), made
+ *   stricter by the story's own syndication switch (an editor who marked a story "not for
+ *   syndication" or "licensees only" is obeyed whatever the profile says);
+ * - `availability()` decides the partner's kind against the profile: free partners get a delayed
+ *   story only after publication + delayHours, `licensees` profiles only go to licensees,
+ *   `nobody` never;
+ * - a story with an embargo in the future is delivered as `withheld` (the partner may hold it
+ *   but not publish it), then `usable`;
+ * - a withdrawn story becomes `canceled`: a new version, never a silent disappearance — but only
+ *   for partners who could have had it before it was withdrawn.
+ *
+ * The change list. A partner polls `GET /api/v1/stories?since=<cursor>` and must miss nothing.
+ * Most changes are events (publish, update, correction, withdrawal), but two are not: a delayed
+ * free release (publication + 24 h) and the end of an embargo happen by the clock alone. So each
+ * story gets, per partner, a *visible change time*: the latest of its last story event, the time
+ * it became available to this partner, and the end of its embargo — each only once it has
+ * passed. The list is ordered by (visible change time, story id) and the cursor is the last
+ * (time, id) delivered.
+ *
+ * Why a settle lag: an event's time is taken inside its transaction, before commit. On
+ * PostgreSQL two transactions can commit out of order, so an event stamped 12:00:00.100 may
+ * become visible after one stamped 12:00:00.200 was delivered — and a cursor at .200 would skip
+ * it forever. The list therefore only hands out changes older than SETTLE_MS (the horizon);
+ * anything newer comes in the next poll. It also absorbs small clock differences between nodes.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB, EventType, StoryStatus, Syndication } from '../db/schema.js';
+import type { DialectHelpers } from '../db/dialect.js';
+import type { SearchIndex } from '../search/search.js';
+import type { Partner } from '../partners/partners.service.js';
+import { AppError } from '../errors.js';
+import { availability, LicenseProfilesService, type LicenseProfile } from '../license-profiles/license-profiles.service.js';
+
+export type PubStatus = 'usable' | 'withheld' | 'canceled';
+
+/** How long a change must be old before the change list hands it out (see above). */
+export const SETTLE_MS = 5_000;
+
+const STORY_EVENTS: EventType[] = ['story.published', 'story.updated', 'story.corrected', 'story.withdrawn', 'story.embargo_lifted'];
+
+/** One story as one partner may have it now. */
+export interface AccessEntry {
+  storyId: string;
+  slug: string;
+  status: Extract<StoryStatus, 'published' | 'withdrawn'>;
+  pubstatus: PubStatus;
+  /** ninjs version: the story's version number, new on every public change (see versionOf). */
+  version: string;
+  /** When this version (as the partner sees it) came to be. */
+  versionCreated: string;
+  /** Publication time (ninjs firstcreated). */
+  publishedAt: string;
+  /** Set while the story is embargoed (withheld). */
+  embargoUntil: string | null;
+  withdrawnAt: string | null;
+  withdrawnReason: string | null;
+  /** Position in this partner's change list. */
+  changedAt: string;
+  /** When this partner could first have it. */
+  availableFrom: string;
+  /** The story's effective profile, after its own syndication switch. */
+  profile: LicenseProfile;
+  liveVersion: number;
+  deskId: string;
+  /** Tag names of the live version (kept on the version, so withdrawn stories have them too). */
+  tags: string[];
+}
+
+export interface ChangeCursor {
+  /** ISO time of the last delivered change, '' for the start. */
+  t: string;
+  /** Story id of the last delivered change (ties on time are broken by id). */
+  id: string;
+}
+
+export const START: ChangeCursor = { t: '', id: '' };
+
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const STORY_ID = /^[0-9A-Za-z-]{1,64}$/;
+
+/** Opaque to partners: `c1.` + base64url of "time|id". The prefix lets the format change later. */
+export function encodeCursor(c: ChangeCursor): string {
+  return `c1.${Buffer.from(`${c.t}|${c.id}`, 'utf8').toString('base64url')}`;
+}
+
+/** Undefined for anything that is not a cursor this server issued (the route answers 400). */
+export function decodeCursor(value: string): ChangeCursor | undefined {
+  if (typeof value !== 'string' || value.length > 200 || !value.startsWith('c1.')) return undefined;
+  const body = value.slice(3);
+  if (!/^[A-Za-z0-9_-]*$/.test(body)) return undefined;
+  const [t, id, extra] = Buffer.from(body, 'base64url').toString('utf8').split('|');
+  if (t === undefined || id === undefined || extra !== undefined) return undefined;
+  if (t === '' && id === '') return START;
+  if (!ISO_MS.test(t) || Number.isNaN(Date.parse(t)) || !STORY_ID.test(id)) return undefined;
+  return { t, id };
+}
+
+function after(a: { changedAt: string; storyId: string }, c: ChangeCursor): boolean {
+  return a.changedAt > c.t || (a.changedAt === c.t && a.storyId > c.id);
+}
+
+const AUDIENCE_RANK = { free: 0, licensees: 1, nobody: 2 } as const;
+const SYNDICATION_AUDIENCE: Record<Syndication, LicenseProfile['audience']> = { free: 'free', licensees: 'licensees', none: 'nobody' };
+
+/** The profile, narrowed by the story's own syndication switch when that is stricter. */
+export function applySyndicationSwitch(profile: LicenseProfile, syndication: Syndication): LicenseProfile {
+  const switched = SYNDICATION_AUDIENCE[syndication] ?? 'free';
+  return AUDIENCE_RANK[switched] > AUDIENCE_RANK[profile.audience] ? { ...profile, audience: switched } : profile;
+}
+
+interface Row {
+  id: string;
+  slug: string;
+  status: StoryStatus;
+  published_at: string | null;
+  withdrawn_at: string | null;
+  withdrawn_reason: string | null;
+  embargo_until: string | null;
+  live_version: number | null;
+  current_version: number;
+  syndication: Syndication;
+  version_created_at: string;
+  desk_id: string;
+  tags_json: string;
+  last_event_at: string;
+}
+
+const maxIso = (...xs: Array<string | null | undefined>) => xs.reduce<string>((m, x) => (x && x > m ? x : m), '');
+
+/**
+ * The story as this partner may have it at `at`, or undefined when the partner may not (yet)
+ * have it. `at` is the horizon for the change list, the present for single lookups.
+ */
+export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<Partner, 'kind'>, at: Date): AccessEntry | undefined {
+  if (!row.published_at || row.live_version === null) return undefined;
+  if (row.status !== 'published' && row.status !== 'withdrawn') return undefined;
+  const profile = applySyndicationSwitch(storyProfile, row.syndication);
+  const atIso = at.toISOString();
+  const withdrawn = row.status === 'withdrawn';
+  // A withdrawn story is news only to partners who could have had it before the withdrawal.
+  const a = availability(profile, partner.kind, row.published_at, withdrawn && row.withdrawn_at ? new Date(row.withdrawn_at) : at);
+  if (!a.allowed || !a.availableFrom) return undefined;
+  const base = {
+    storyId: row.id,
+    slug: row.slug,
+    status: row.status,
+    publishedAt: row.published_at,
+    withdrawnAt: row.withdrawn_at,
+    withdrawnReason: row.withdrawn_reason,
+    availableFrom: a.availableFrom,
+    profile,
+    liveVersion: row.live_version,
+    deskId: row.desk_id,
+    tags: parseTags(row.tags_json),
+  };
+  if (withdrawn) {
+    const when = row.withdrawn_at ?? row.last_event_at;
+    return {
+      ...base,
+      pubstatus: 'canceled',
+      // The withdrawal itself is a version (story_versions kind 'withdraw'): current_version.
+      version: String(row.current_version),
+      versionCreated: when,
+      embargoUntil: null,
+      changedAt: maxIso(row.last_event_at, a.availableFrom <= atIso ? a.availableFrom : null),
+    };
+  }
+  const embargo = row.embargo_until;
+  if (embargo && embargo > atIso) {
+    return {
+      ...base,
+      pubstatus: 'withheld',
+      version: String(row.live_version),
+      versionCreated: row.version_created_at,
+      embargoUntil: embargo,
+      changedAt: maxIso(row.last_event_at, a.availableFrom),
+    };
+  }
+  // The end of an embargo changes what the partner may do with the same text, so it counts as a
+  // version of its own ("3.1" after "3"): a partner's system that skips versions it already has
+  // would otherwise keep the story as withheld forever. The suffix sorts between 3 and 4.
+  const lifted = embargo && embargo > row.version_created_at && embargo > row.published_at ? embargo : null;
+  return {
+    ...base,
+    pubstatus: 'usable',
+    version: lifted ? `${row.live_version}.1` : String(row.live_version),
+    versionCreated: lifted ?? row.version_created_at,
+    embargoUntil: null,
+    changedAt: maxIso(row.last_event_at, lifted),
+  };
+}
+
+function parseTags(json: string): string[] {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export interface ChangeFilter {
+  deskId?: string | undefined;
+  /** Tag name (tags are matched on the live version's names). */
+  tagName?: string | undefined;
+  /** Free-text search; live stories through the search index, withdrawn ones on their last text. */
+  q?: string | undefined;
+}
+
+export interface ChangePage {
+  entries: AccessEntry[];
+  next: ChangeCursor;
+  more: boolean;
+}
+
+/** Live stories matching a search are looked up through the index up to this many hits. */
+const MAX_SEARCH_HITS = 5000;
+
+export class PartnerAccess {
+  /** The clock; tests replace it to move time (delayed releases, embargoes). */
+  now: () => Date = () => new Date();
+  private readonly profiles: LicenseProfilesService;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    dialect: DialectHelpers,
+    private readonly search: SearchIndex,
+  ) {
+    this.profiles = new LicenseProfilesService(db, dialect);
+  }
+
+  /** Every story row with its last story-event time (up to `horizon`), narrowed by `where`. */
+  private rows(horizon: string | undefined) {
+    let last = this.db
+      .selectFrom('events')
+      .select(['story_id', sql<string>`max(created_at)`.as('last_event_at')])
+      .where('story_id', 'is not', null)
+      .where('type', 'in', STORY_EVENTS)
+      .groupBy('story_id');
+    if (horizon) last = last.where('created_at', '<=', horizon);
+    return this.db
+      .selectFrom('stories as s')
+      .innerJoin(last.as('e'), 'e.story_id', 's.id')
+      .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
+      .select([
+        's.id', 's.slug', 's.status', 's.published_at', 's.withdrawn_at', 's.withdrawn_reason', 's.embargo_until', 's.live_version',
+        's.current_version', 's.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at',
+      ])
+      .where('s.status', 'in', ['published', 'withdrawn'])
+      .where('s.published_at', 'is not', null);
+  }
+
+  private async evaluateRows(rows: Row[], partner: Pick<Partner, 'kind'>, at: Date): Promise<AccessEntry[]> {
+    const profiles = await this.profiles.forStories(rows.map((r) => r.id));
+    const out: AccessEntry[] = [];
+    for (const r of rows) {
+      const profile = profiles.get(r.id);
+      const e = profile ? evaluate(r, profile, partner, at) : undefined;
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  /** One story as this partner may have it now; undefined when unknown or not for this partner. */
+  async story(partner: Pick<Partner, 'kind'>, storyId: string): Promise<AccessEntry | undefined> {
+    if (!STORY_ID.test(storyId)) return undefined;
+    const rows = (await this.rows(undefined).where('s.id', '=', storyId).execute()) as Row[];
+    return (await this.evaluateRows(rows, partner, this.now()))[0];
+  }
+
+  /**
+   * The partner's change list after `cursor`: each story once, at its latest state, oldest
+   * change first, at most `limit`.
+   */
+  async changes(partner: Pick<Partner, 'kind'>, cursor: ChangeCursor, limit: number, filter: ChangeFilter = {}): Promise<ChangePage> {
+    const horizonDate = new Date(this.now().getTime() - SETTLE_MS);
+    const horizon = horizonDate.toISOString();
+    let q = this.rows(horizon);
+    if (cursor.t !== '') {
+      // Candidates: an event since the cursor, a release that may have come due since (published
+      // within the longest delay before it), or an embargo that ended since. The exact test is
+      // done on the computed change time below; this only keeps the scan small.
+      const maxDelay = await this.maxDelayHours();
+      const releasedSince = new Date(Date.parse(cursor.t) - maxDelay * 3600_000).toISOString();
+      q = q.where((eb) =>
+        eb.or([
+          eb('e.last_event_at', '>=', cursor.t),
+          eb('s.published_at', '>=', releasedSince),
+          eb.and([eb('s.embargo_until', '>=', cursor.t), eb('s.embargo_until', '<=', horizon)]),
+        ]),
+      );
+    }
+    if (filter.deskId) q = q.where('v.desk_id', '=', filter.deskId);
+    const rows = (await q.execute()) as Row[];
+    let entries = (await this.evaluateRows(rows, partner, horizonDate)).filter((e) => e.changedAt <= horizon && after(e, cursor));
+    if (filter.tagName) {
+      const name = filter.tagName.toLowerCase();
+      entries = entries.filter((e) => e.tags.some((t) => t.toLowerCase() === name));
+    }
+    if (filter.q !== undefined) entries = await this.matchSearch(entries, filter.q);
+    entries.sort((a, b) => (a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.storyId < b.storyId ? -1 : a.storyId > b.storyId ? 1 : 0));
+    const page = entries.slice(0, limit);
+    const last = page[page.length - 1];
+    return { entries: page, next: last ? { t: last.changedAt, id: last.storyId } : cursor, more: entries.length > limit };
+  }
+
+  /** Stories this partner may publish now (usable, not withdrawn), most recently changed first. */
+  async latestUsable(partner: Pick<Partner, 'kind'>, limit: number, scan = 200): Promise<AccessEntry[]> {
+    const rows = (await this.rows(undefined).where('s.status', '=', 'published').orderBy('s.published_at', 'desc').orderBy('s.id', 'desc').limit(scan).execute()) as Row[];
+    const entries = (await this.evaluateRows(rows, partner, this.now())).filter((e) => e.pubstatus === 'usable');
+    entries.sort((a, b) => (a.changedAt > b.changedAt ? -1 : a.changedAt < b.changedAt ? 1 : a.storyId > b.storyId ? -1 : 1));
+    return entries.slice(0, limit);
+  }
+
+  private async maxDelayHours(): Promise<number> {
+    const r = await this.db.selectFrom('license_profiles').select(sql<number | null>`max(delay_hours)`.as('m')).executeTakeFirst();
+    return Number(r?.m ?? 0);
+  }
+
+  /**
+   * Live stories match through the search index, like the site's search. Withdrawn stories have
+   * left the index, yet a partner following a search must still hear of the withdrawal: they
+   * match when every word of the query occurs in their last public text.
+   */
+  private async matchSearch(entries: AccessEntry[], q: string): Promise<AccessEntry[]> {
+    if (entries.length === 0) return entries;
+    const live = entries.filter((e) => e.status === 'published');
+    const hits = live.length > 0 ? new Set((await this.search.search(q, MAX_SEARCH_HITS, 0)).storyIds) : new Set<string>();
+    const withdrawn = entries.filter((e) => e.status === 'withdrawn');
+    const words = (q.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 12);
+    const texts = new Map<string, string>();
+    if (withdrawn.length > 0 && words.length > 0) {
+      const rows = await this.db
+        .selectFrom('stories as s')
+        .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
+        .select(['s.id', 'v.headline', 'v.summary', 'v.body_md', 'v.tags_json'])
+        .where('s.id', 'in', withdrawn.map((e) => e.storyId))
+        .execute();
+      for (const r of rows) texts.set(r.id, `${r.headline} ${r.summary} ${r.body_md} ${r.tags_json}`.normalize('NFKC').toLowerCase());
+    }
+    return entries.filter((e) => {
+      if (e.status === 'published') return hits.has(e.storyId);
+      const text = texts.get(e.storyId);
+      return text !== undefined && words.every((w) => text.includes(w));
+    });
+  }
+}
+
+/** 404 for anything a partner may not see — unknown, not yet released, or never for them — alike. */
+export function notAvailable(): AppError {
+  return new AppError('STORY_NOT_FOUND', 'No story with this id is available to you.');
+}
