@@ -11,7 +11,11 @@ import { DOCS_CONTENT_SECURITY_POLICY } from '../http/security.js';
 
 export const DOCS_PREFIX = '/api/docs';
 
-const DESCRIPTION = `Everything an editor does in the newsroom, for scripts and integrations.
+const DESCRIPTION = `Two APIs.
+
+**Admin API** (\`/api/admin\`): everything an editor does in the newsroom, for scripts and integrations.
+**Content API** (\`/api/v1\`): stories as IPTC ninjs for approved partners, with a partner API key;
+\`POST /api/v1/applications\` (no key) applies to the republishing program.
 
 Authenticate every request with \`Authorization: Bearer <token>\`. Create a token in the newsroom,
 with \`POST /api/admin/tokens\`, or on the command line (\`npx freewire token create --user you@example.org\`).
@@ -27,7 +31,7 @@ export async function registerApiDocs(app: FastifyInstance, services: Services):
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Freewire Admin API', version: '1', description: DESCRIPTION },
+      info: { title: 'Freewire API', version: '1', description: DESCRIPTION },
       servers: [{ url: services.config.publicUrl }],
       tags: [
         { name: 'stories', description: 'Drafts, versions and the publishing lifecycle' },
@@ -63,7 +67,7 @@ export async function registerApiDocs(app: FastifyInstance, services: Services):
     uiHooks: { onRequest: docsCsp },
     // The bundled validator badge would send the document to a third-party service.
     validatorUrl: false,
-    theme: { title: 'Freewire Admin API' },
+    theme: { title: 'Freewire API' },
   });
 
   app.get(`${DOCS_PREFIX}/openapi.json`, { schema: { hide: true } }, async (_request, reply) => {

@@ -190,7 +190,7 @@ export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<P
     version: lifted ? `${row.live_version}.1` : String(row.live_version),
     versionCreated: lifted ?? row.version_created_at,
     embargoUntil: null,
-    changedAt: maxIso(row.last_event_at, lifted),
+    changedAt: maxIso(row.last_event_at, a.availableFrom, lifted),
   };
 }
 
