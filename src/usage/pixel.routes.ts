@@ -99,31 +99,48 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
     }
   });
 
-  const count = async (request: FastifyRequest, token: string): Promise<void> => {
-    const pair = pixelTokens.peek(token) ?? (await pixelTokens.resolve(token));
-    if (!pair) return;
+  /**
+   * Counts a hit. Synchronous for a token this node knows once the day's key is loaded (nearly
+   * every hit); a promise only for the first hit of an unknown token or of a day.
+   */
+  const count = (request: FastifyRequest, token: string): void | Promise<void> => {
+    const known = pixelTokens.peek(token);
+    if (known) return countFor(request, known);
+    return pixelTokens.resolve(token).then((pair) => (pair ? countFor(request, pair) : undefined));
+  };
+  const countFor = (request: FastifyRequest, pair: { storyId: string; partnerId: string }): void | Promise<void> => {
     const userAgent = request.headers['user-agent'];
     if (isBot(userAgent)) return;
-    const done = recorder.record({ storyId: pair.storyId, partnerId: pair.partnerId, ip: request.ip, userAgent: userAgent!, page: referrers.get(request.headers.referer) });
-    if (done) await done;
+    return recorder.record({ storyId: pair.storyId, partnerId: pair.partnerId, ip: request.ip, userAgent: userAgent!, page: referrers.get(request.headers.referer) });
   };
+  const sendGif = (reply: FastifyReply): FastifyReply => reply.headers(PIXEL_HEADERS).send(TRANSPARENT_GIF);
+  // A reader must always get the image; a lost view is logged, without the address.
+  const lost = (err: unknown) => app.log.warn({ err }, 'usage: a pixel hit could not be counted');
 
   app.get<{ Params: { file: string } }>(
     '/p/:file',
     // Not in the request log: the URL identifies a story × partner and the time a reader read it.
     { logLevel: 'silent' },
-    async (request, reply: FastifyReply) => {
+    // Not async: on the hot path the hit is counted synchronously, and no promise is made.
+    (request, reply) => {
       const file = request.params.file;
       if (!file.endsWith('.gif')) return reply.callNotFound();
-      if (request.method === 'GET') {
-        try {
-          await count(request, file.slice(0, -4));
-        } catch (err) {
-          // A reader must always get the image; a lost view is logged, without the address.
-          app.log.warn({ err }, 'usage: a pixel hit could not be counted');
-        }
+      // HEAD (link checkers, proxies) gets the same answer but is not a view.
+      if (request.method !== 'GET') return sendGif(reply);
+      let pending: void | Promise<void>;
+      try {
+        pending = count(request, file.slice(0, -4));
+      } catch (err) {
+        lost(err);
       }
-      return reply.headers(PIXEL_HEADERS).send(TRANSPARENT_GIF);
+      if (!pending) return sendGif(reply);
+      return pending.then(
+        () => sendGif(reply),
+        (err: unknown) => {
+          lost(err);
+          return sendGif(reply);
+        },
+      );
     },
   );
 }

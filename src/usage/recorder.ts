@@ -49,8 +49,9 @@ interface PageCount {
   partnerId: string;
   url: string;
   views: number;
-  firstSeen: string;
-  lastSeen: string;
+  /** ms since the epoch: formatted only when flushed, not on every hit. */
+  firstSeen: number;
+  lastSeen: number;
 }
 
 export interface RecorderOptions {
@@ -141,12 +142,11 @@ export class UsageRecorder {
     if (hit.page !== undefined) {
       const pageKey = `${hit.storyId}|${hit.partnerId}|${hit.page}`;
       const entry = this.pages.get(pageKey);
-      const at = new Date(now).toISOString();
       if (entry) {
         entry.views += 1;
-        entry.lastSeen = at;
+        entry.lastSeen = now;
       } else if (this.pages.size < MAX_PENDING_PAGES) {
-        this.pages.set(pageKey, { storyId: hit.storyId, partnerId: hit.partnerId, url: hit.page, views: 1, firstSeen: at, lastSeen: at });
+        this.pages.set(pageKey, { storyId: hit.storyId, partnerId: hit.partnerId, url: hit.page, views: 1, firstSeen: now, lastSeen: now });
       }
     }
   }
@@ -224,7 +224,7 @@ export class UsageRecorder {
       });
     let pageRows = [...pages.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, p]) => ({ id: newId(), story_id: p.storyId, partner_id: p.partnerId, url: p.url, views: p.views, first_seen: p.firstSeen, last_seen: p.lastSeen, check_status: 'unchecked' as const, check_details_json: '{}' }));
+      .map(([, p]) => ({ id: newId(), story_id: p.storyId, partner_id: p.partnerId, url: p.url, views: p.views, first_seen: new Date(p.firstSeen).toISOString(), last_seen: new Date(p.lastSeen).toISOString(), check_status: 'unchecked' as const, check_details_json: '{}' }));
 
     await this.db.transaction().execute(async (trx) => {
       // A story or partner deleted since its pixel was cached would fail the whole batch on its
