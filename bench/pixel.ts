@@ -121,8 +121,9 @@ try {
   const baseline = await startBaseline(TRANSPARENT_GIF, 'image/gif');
   try {
     const rssStart = rssMb(freewire.proc.pid);
-    // Warm both up (JIT, caches) before measuring.
-    await loadReaders(pixelUrl, 2);
+    // Warm both up (JIT, caches) before measuring; the server compiles its TypeScript on the fly,
+    // so it needs longer than the bare baseline to reach its steady state.
+    await loadReaders(pixelUrl, 5);
     await loadReaders(baseline.url, 2);
     const before = await settledViews();
     const rssWarm = rssMb(freewire.proc.pid);

@@ -113,7 +113,9 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
     if (isBot(userAgent)) return;
     return recorder.record({ storyId: pair.storyId, partnerId: pair.partnerId, ip: request.ip, userAgent: userAgent!, page: referrers.get(request.headers.referer) });
   };
-  const sendGif = (reply: FastifyReply): FastifyReply => reply.headers(PIXEL_HEADERS).send(TRANSPARENT_GIF);
+  const sendGif = (reply: FastifyReply): void => {
+    reply.headers(PIXEL_HEADERS).send(TRANSPARENT_GIF);
+  };
   // A reader must always get the image; a lost view is logged, without the address.
   const lost = (err: unknown) => app.log.warn({ err }, 'usage: a pixel hit could not be counted');
 
@@ -121,13 +123,17 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
     '/p/:file',
     // Not in the request log: the URL identifies a story × partner and the time a reader read it.
     { logLevel: 'silent' },
-    // Not async: on the hot path the hit is counted synchronously, and no promise is made.
-    (request, reply) => {
+    // Not async, and returning nothing once the reply is sent: on the hot path the hit is
+    // counted synchronously and no promise is made.
+    (request, reply): void | Promise<void> => {
       const file = request.params.file;
-      if (!file.endsWith('.gif')) return reply.callNotFound();
+      if (!file.endsWith('.gif')) {
+        reply.callNotFound();
+        return;
+      }
       // HEAD (link checkers, proxies) gets the same answer but is not a view.
       if (request.method !== 'GET') return sendGif(reply);
-      let pending: void | Promise<void>;
+      let pending: void | Promise<void> = undefined;
       try {
         pending = count(request, file.slice(0, -4));
       } catch (err) {
@@ -138,7 +144,7 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
         () => sendGif(reply),
         (err: unknown) => {
           lost(err);
-          return sendGif(reply);
+          sendGif(reply);
         },
       );
     },

@@ -4,6 +4,7 @@
  * default fallback, and an image's own rights overriding its story's.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { forEachDialect } from '../helpers/dialects.js';
 import { buildTestApp, publishStory, seedBasics, type TestApp, type TestUser } from '../helpers/app.js';
@@ -383,6 +384,39 @@ forEachDialect('the OpenAPI document covers the license profile and image rights
     }
     const storyCreate = doc.paths['/api/admin/stories'].post.requestBody.content['application/json'].schema;
     assert.ok(storyCreate.properties.licenseProfile, 'stories accept licenseProfile');
+  } finally {
+    await t.close();
+  }
+});
+
+forEachDialect('license profile and image rights endpoints answer any input with a 2xx or a clear 4xx', async (_t, tdb) => {
+  const t = await buildTestApp(tdb);
+  try {
+    await t.services.licenseProfiles.create(SYSTEM_ACTOR, { name: 'Free', audience: 'free' });
+    const media = await t.services.media.store(SYSTEM_ACTOR, { filename: 'p.png', data: TINY_PNG });
+    const weird = fc.constantFrom('', ' ', '\u0000', 'a\u0000b', '\uD800', '%00', '../x', 'free', 'x'.repeat(20_000), 'https://creativecommons.org/licenses/by/4.0/');
+    const value = fc.oneof(fc.string({ maxLength: 30 }), weird, fc.integer({ min: -10, max: 10_000 }), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 }));
+    const fields = ['name', 'slug', 'audience', 'allowedEdits', 'creditTemplate', 'linkBackRequired', 'pixelRequired', 'imagesIncluded', 'noPaywall', 'noAds', 'delayHours', 'searchEngines', 'ccLicenseUrl', 'terms', 'licenseProfile', 'credit', 'alt'];
+    const body = fc.dictionary(fc.constantFrom(...fields), value, { maxKeys: 6 });
+    const target = fc.constantFrom('POST /license-profiles', 'PATCH /license-profiles/free', 'PATCH /license-profiles/%00', `PATCH /media/${media.id}`, 'PATCH /media/a%00b', 'POST /stories');
+    await fc.assert(
+      fc.asyncProperty(target, body, async (tgt, b) => {
+        const [method, url] = tgt.split(' ') as ['POST' | 'PATCH', string];
+        const r = await api(t, t.admin, method, url, b);
+        assert.ok(r.status < 500, `${tgt} ${JSON.stringify(b).slice(0, 200)} answered ${r.status}: ${r.raw.slice(0, 200)}`);
+        if (r.status >= 400) assert.ok(r.body?.error?.code, 'a coded error');
+      }),
+      { numRuns: 60 },
+    );
+    // Newsroom forms too: any text in any field re-renders or redirects, never a 5xx.
+    const profile = (await t.services.licenseProfiles.getBySlug('free'))!;
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom(...fields, 'requirements'), fc.oneof(fc.string({ maxLength: 30 }), weird), { maxKeys: 6 }), fc.boolean(), async (form, creating) => {
+        const r = await post(t, t.admin, creating ? '/newsroom/license-profiles' : `/newsroom/license-profiles/${profile.id}`, form);
+        assert.ok([303, 400, 409].includes(r.statusCode), `form answered ${r.statusCode}`);
+      }),
+      { numRuns: 40 },
+    );
   } finally {
     await t.close();
   }
