@@ -20,7 +20,7 @@
  *   memory bounded under a flood of distinct readers; past it a generation is retired early,
  *   which can count a returning reader twice but never grows memory.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { newId } from '../util/ids.js';
@@ -79,7 +79,8 @@ export class UsageRecorder {
   private generationStart: number;
 
   /** The day's hash key, and when that day ends (ms), so each hit needs no date formatting. */
-  private key: Buffer | undefined;
+  // A KeyObject, not a Buffer: createHmac then skips importing the key on every hit.
+  private key: KeyObject | undefined;
   private day = '';
   private dayEndsAt = 0;
   private keyLoading: Promise<void> | undefined;
@@ -178,7 +179,7 @@ export class UsageRecorder {
       const row = await this.db.selectFrom('usage_salts').select('salt').where('day', '=', day).executeTakeFirstOrThrow();
       // Older keys are no longer needed; deleting them makes old hashes impossible to recompute.
       await this.db.deleteFrom('usage_salts').where('day', '<', day).execute();
-      this.key = Buffer.from(row.salt, 'base64');
+      this.key = createSecretKey(Buffer.from(row.salt, 'base64'));
       this.day = day;
       this.dayEndsAt = Date.parse(`${day}T00:00:00.000Z`) + DAY_MS;
     })().finally(() => {
