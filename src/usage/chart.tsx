@@ -86,52 +86,55 @@ export function ViewsChart({ byDay, title, id = 'views-chart' }: ViewsChartProps
 
   return (
     <figure class="fw-chart">
-      <svg
-        class="fw-chart-svg"
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        width="100%"
-        preserveAspectRatio="xMidYMid meet"
-        role="img"
-        aria-labelledby={`${id}-title ${id}-desc`}
-        font-family={FONT}
-        font-size="12"
-      >
-        <title id={`${id}-title`}>{title}</title>
-        <desc id={`${id}-desc`}>{description}</desc>
-        <g class="fw-chart-grid">
-          {ticks.map((v) => (
-            <g>
-              <line x1={M.left} x2={WIDTH - M.right} y1={round(y(v))} y2={round(y(v))} stroke={v === 0 ? AXIS : GRID} stroke-width="1" />
-              <text x={M.left - 8} y={round(y(v))} dy="0.32em" text-anchor="end" fill={MUTED}>
-                {formatCount(v)}
-              </text>
-            </g>
+      {/* Focusable so keyboard users can scroll it where a stylesheet makes it scroll (phones). */}
+      <div class="fw-chart-scroll" tabIndex={0} role="group" aria-label={title}>
+        <svg
+          class="fw-chart-svg"
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          width="100%"
+          preserveAspectRatio="xMidYMid meet"
+          role="img"
+          aria-labelledby={`${id}-title ${id}-desc`}
+          font-family={FONT}
+          font-size="12"
+        >
+          <title id={`${id}-title`}>{title}</title>
+          <desc id={`${id}-desc`}>{description}</desc>
+          <g class="fw-chart-grid">
+            {ticks.map((v) => (
+              <g>
+                <line x1={M.left} x2={WIDTH - M.right} y1={round(y(v))} y2={round(y(v))} stroke={v === 0 ? AXIS : GRID} stroke-width="1" />
+                <text x={M.left - 8} y={round(y(v))} dy="0.32em" text-anchor="end" fill={MUTED}>
+                  {formatCount(v)}
+                </text>
+              </g>
+            ))}
+          </g>
+          <g class="fw-chart-x">
+            {labelled.map((i) => (
+              <g>
+                <line x1={round(x(i))} x2={round(x(i))} y1={baseline} y2={baseline + 5} stroke={AXIS} stroke-width="1" />
+                <text x={round(x(i))} y={baseline + 20} text-anchor={n > 1 && i === 0 ? 'start' : n > 1 && i === n - 1 ? 'end' : 'middle'} fill={MUTED}>
+                  {dayLabel(byDay[i]!.day, withYear)}
+                </text>
+              </g>
+            ))}
+          </g>
+          {area && <path class="fw-chart-area" d={area} fill={AREA} fill-opacity="0.6" stroke="none" />}
+          {n > 1 && <path class="fw-chart-line" d={line} fill="none" stroke={LINE} stroke-width="2" stroke-linejoin="round" stroke-linecap="round" />}
+          {/* Points only where they stay apart; each has a tooltip. */}
+          {(n <= 62 ? byDay : []).map((d, i) => (
+            <circle class="fw-chart-point" cx={points[i]![0]} cy={points[i]![1]} r={n <= 31 ? 3.5 : 2.5} fill="#ffffff" stroke={LINE} stroke-width="2">
+              <title>{`${dayLabel(d.day, true)}: ${formatCount(d.views)} views`}</title>
+            </circle>
           ))}
-        </g>
-        <g class="fw-chart-x">
-          {labelled.map((i) => (
-            <g>
-              <line x1={round(x(i))} x2={round(x(i))} y1={baseline} y2={baseline + 5} stroke={AXIS} stroke-width="1" />
-              <text x={round(x(i))} y={baseline + 20} text-anchor={n > 1 && i === 0 ? 'start' : n > 1 && i === n - 1 ? 'end' : 'middle'} fill={MUTED}>
-                {dayLabel(byDay[i]!.day, withYear)}
-              </text>
-            </g>
-          ))}
-        </g>
-        {area && <path class="fw-chart-area" d={area} fill={AREA} fill-opacity="0.6" stroke="none" />}
-        {n > 1 && <path class="fw-chart-line" d={line} fill="none" stroke={LINE} stroke-width="2" stroke-linejoin="round" stroke-linecap="round" />}
-        {/* Points only where they stay apart; each has a tooltip. */}
-        {(n <= 62 ? byDay : []).map((d, i) => (
-          <circle class="fw-chart-point" cx={points[i]![0]} cy={points[i]![1]} r={n <= 31 ? 3.5 : 2.5} fill="#ffffff" stroke={LINE} stroke-width="2">
-            <title>{`${dayLabel(d.day, true)}: ${formatCount(d.views)} views`}</title>
-          </circle>
-        ))}
-        {total === 0 && (
-          <text x={M.left + PLOT_W / 2} y={M.top + PLOT_H / 2} text-anchor="middle" fill={INK} font-size="14">
-            No views in this period
-          </text>
-        )}
-      </svg>
+          {total === 0 && (
+            <text x={M.left + PLOT_W / 2} y={M.top + PLOT_H / 2} text-anchor="middle" fill={INK} font-size="14">
+              No views in this period
+            </text>
+          )}
+        </svg>
+      </div>
       <details class="fw-chart-data">
         <summary>Show the numbers</summary>
         <table class="table fw-chart-table">

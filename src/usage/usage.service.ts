@@ -64,7 +64,8 @@ const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function isRealDay(s: string): boolean {
   const m = DAY_RE.exec(s);
-  if (!m) return false;
+  // Years before 1970 cannot hold views; 10000 and later would not format as YYYY-MM-DD.
+  if (!m || Number(m[1]) < 1970) return false;
   const d = new Date(`${s}T00:00:00.000Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
@@ -101,10 +102,12 @@ export function resolveFilter(filter: UsageFilter, today: string = new Date().to
   return { storyId, partnerId, from: start, to: end, createdBy: filter.createdBy };
 }
 
-/** Every day from `from` to `to` inclusive. */
+/** Every day from `from` to `to` inclusive (counted, not compared as text: see isRealDay). */
 export function daysBetween(from: string, to: string): string[] {
+  const start = Date.parse(`${from}T00:00:00.000Z`);
+  const n = Math.round((Date.parse(`${to}T00:00:00.000Z`) - start) / DAY_MS) + 1;
   const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  for (let i = 0; i < n; i++) out.push(new Date(start + i * DAY_MS).toISOString().slice(0, 10));
   return out;
 }
 

@@ -401,3 +401,39 @@ forEachDialect('closing the app flushes the counts; no address is stored anywher
     if (!closed) await ta.close();
   }
 });
+
+forEachDialect('on a listening server the pixel is answered before Fastify, with the same bytes, headers and counts', async (_t, tdb) => {
+  const db = tdb.database.db;
+  // trustProxy on: the reader is the client the proxy saw (X-Forwarded-For), as request.ip would say.
+  const ta = await buildTestApp(tdb, { FREEWIRE_USAGE_FLUSH_INTERVAL_MS: '60000', FREEWIRE_TRUST_PROXY: 'true' });
+  try {
+    const fx = await fixture(ta.services);
+    const base = await ta.app.listen({ port: 0, host: '127.0.0.1' });
+    const get = (url: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${base}${url}`, { method, headers: { 'user-agent': UA, ...headers } });
+
+    const r = await get(`/p/${fx.token}.gif?v=2`, { 'x-forwarded-for': '192.0.2.10, 10.0.0.1', referer: 'https://gazette.example/wells?utm_medium=email' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(Buffer.from(await r.arrayBuffer()), TRANSPARENT_GIF);
+    const viaInject = await hitPixel(ta, 'someone-elses-token-0000');
+    for (const name of ['content-type', 'content-length', 'cache-control', 'x-content-type-options', 'referrer-policy']) {
+      assert.equal(r.headers.get(name), String(viaInject.headers[name]), `${name}: same as the Fastify route`);
+    }
+    assert.equal(r.headers.get('set-cookie'), null);
+
+    await get(`/p/${fx.token}.gif`, { 'x-forwarded-for': '192.0.2.10' }); // the same reader again
+    await get(`/p/${fx.token}.gif`, { 'x-forwarded-for': '192.0.2.11' }); // another reader behind the same proxy
+    await get(`/p/${fx.token}.gif`, { 'x-forwarded-for': '192.0.2.12', 'user-agent': 'Googlebot/2.1' }); // a bot
+    assert.equal((await get(`/p/${fx.token}.gif`, { 'x-forwarded-for': '192.0.2.13' }, 'HEAD')).status, 200); // not a view
+    const odd = await get('/p/not%20a%20token.gif', { 'x-forwarded-for': '192.0.2.14' }); // Fastify's door
+    assert.equal(odd.status, 200);
+    assert.deepEqual(Buffer.from(await odd.arrayBuffer()), TRANSPARENT_GIF);
+    assert.equal((await get(`/p/${fx.token}.png`)).status, 404);
+    assert.equal((await get('/healthz')).status, 200, 'everything else still reaches Fastify');
+
+    await ta.services.usage.recorder.flush();
+    assert.equal(await totalViews(db), 2);
+    assert.deepEqual((await db.selectFrom('usage_pages').select('url').execute()).map((p) => p.url), ['https://gazette.example/wells']);
+  } finally {
+    await ta.close();
+  }
+});

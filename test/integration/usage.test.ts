@@ -18,7 +18,7 @@ import { newId } from '../../src/util/ids.js';
 import { UsageReport } from '../../src/usage/api.routes.js';
 import { niceScale, ViewsChart } from '../../src/usage/chart.js';
 import { checkReasons } from '../../src/usage/pages/usage-dashboard.js';
-import { csvCell, resolveFilter } from '../../src/usage/usage.service.js';
+import { csvCell, daysBetween, resolveFilter } from '../../src/usage/usage.service.js';
 import { buildTestApp, seedBasics, type TestApp, type TestUser } from '../helpers/app.js';
 import { forEachDialect } from '../helpers/dialects.js';
 
@@ -99,10 +99,15 @@ test('filters: dates are real YYYY-MM-DD days, from ≤ to, at most 366 days; de
   assert.deepEqual([d.from, d.to], ['2026-11-01', '2026-11-30']);
   assert.deepEqual([resolveFilter({ to: '2026-03-01' }).from], ['2026-01-31']);
   assert.deepEqual([resolveFilter({ from: '2024-01-01', to: '2024-12-31' }).to], ['2024-12-31'], '366 days in a leap year');
+  // The last possible day once hung the zero-filling loop ('+010000-01-01' sorts before '9999…').
+  const last = resolveFilter({ from: '9999-12-31' }, '2026-11-30');
+  assert.deepEqual(daysBetween(last.from, last.to), ['9999-12-31']);
+  assert.equal(daysBetween('2026-10-24', '2026-11-02').length, 10);
   const bad: Array<[Record<string, string>, string]> = [
     [{ from: '2026-13-01' }, 'from'],
     [{ from: '2026-02-30' }, 'from'],
     [{ to: '26-01-01' }, 'to'],
+    [{ from: '0000-01-01' }, 'from'],
     [{ from: '2026-11-05', to: '2026-11-01' }, 'from'],
     [{ from: '2025-01-01', to: '2026-01-02' }, 'to'],
     [{ storyId: '../etc' }, 'story'],
