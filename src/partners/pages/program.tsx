@@ -227,7 +227,12 @@ export function ProgramPage({ ctx, standard, others, rules, csrf, values, errors
         <header class="page-header">
           <p class="page-kicker">Republishing program</p>
           <h1>Republish our stories</h1>
-          <p class="page-intro">{settings.syndicationNotice}</p>
+          {/* The notice setting is written for story pages ("This story is free…"); the program
+              page says the same of the whole archive. */}
+          <p class="page-intro">
+            {`${settings.siteName} stories are free to republish for eligible news publishers with a large audience, under the terms below.`}
+            {settings.licensingContact ? ` Other publishers and organizations can license them: contact ${settings.licensingContact}.` : ''}
+          </p>
           <p>
             <a class="button-link" href="#apply">
               Apply to republish
