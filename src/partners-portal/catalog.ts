@@ -13,7 +13,7 @@ import type { Partner } from '../partners/partners.service.js';
 import type { Services } from '../services.js';
 import type { PublicStorySummary } from '../stories/public.js';
 import { slugify } from '../util/slug.js';
-import { storyAccess, type StoryAccess } from './access.js';
+import { storyAccess, type StoryAccess } from '../syndication/access.js';
 import type { PartnerFollow } from './accounts.service.js';
 
 export const PAGE_SIZE = 20;
@@ -93,7 +93,7 @@ export async function partnerCatalog(services: Services, partner: Partner, query
       exhausted = offset + BATCH >= r.total;
     }
     scanned += BATCH;
-    const access = await storyAccess(services, partner, batch, now);
+    const access = await storyAccess({ db: services.database.db, licenseProfiles: services.licenseProfiles }, partner, batch, now);
     for (const story of batch) {
       const a = access.get(story.id);
       if (!a) continue;

@@ -350,6 +350,56 @@ export class PartnerAccess {
   }
 }
 
+/**
+ * For listings (the partner portal): what a partner may do with each of a batch of live stories,
+ * including *when* one it cannot use yet becomes usable, so a list can say "available from".
+ * Same rules as `evaluate` (the story's syndication switch narrowing its profile, availability()
+ * for the partner's kind, an embargo holding the story back), applied with two queries.
+ */
+export interface StoryAccess {
+  /** May republish now. */
+  allowed: boolean;
+  /** When it is (or becomes) usable; null when never. */
+  availableFrom: string | null;
+  /** Why not, in words, when not allowed. */
+  reason?: string;
+  /** The effective profile, after the story's own syndication switch. */
+  profile: LicenseProfile;
+}
+
+export async function storyAccess(
+  deps: { db: Kysely<DB>; licenseProfiles: LicenseProfilesService },
+  partner: Pick<Partner, 'kind'>,
+  stories: Array<{ id: string; publishedAt: string }>,
+  now: Date,
+): Promise<Map<string, StoryAccess>> {
+  const out = new Map<string, StoryAccess>();
+  if (stories.length === 0) return out;
+  const ids = stories.map((s) => s.id);
+  const [profiles, rows] = await Promise.all([
+    deps.licenseProfiles.forStories(ids),
+    deps.db.selectFrom('stories').select(['id', 'syndication', 'embargo_until']).where('id', 'in', ids).execute(),
+  ]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const nowIso = now.toISOString();
+  for (const s of stories) {
+    const storyProfile = profiles.get(s.id);
+    const row = byId.get(s.id);
+    if (!storyProfile || !row) continue;
+    const profile = applySyndicationSwitch(storyProfile, row.syndication);
+    const a = availability(profile, partner.kind, s.publishedAt, now);
+    // An embargoed story may be held by partners' systems but not published before it lifts.
+    if (a.allowed && row.embargo_until && row.embargo_until > nowIso) {
+      out.set(s.id, { allowed: false, availableFrom: row.embargo_until, reason: `embargoed until ${row.embargo_until}`, profile });
+    } else if (!a.allowed && a.availableFrom && row.embargo_until && row.embargo_until > a.availableFrom) {
+      out.set(s.id, { ...a, availableFrom: row.embargo_until, profile });
+    } else {
+      out.set(s.id, { ...a, profile });
+    }
+  }
+  return out;
+}
+
 /** 404 for anything a partner may not see — unknown, not yet released, or never for them — alike. */
 export function notAvailable(): AppError {
   return new AppError('STORY_NOT_FOUND', 'No story with this id is available to you.');

@@ -5,7 +5,7 @@ import { param, query } from '../../newsroom/http.js';
 import { formatUtc } from '../../newsroom/pages/components.js';
 import { notAvailable } from '../../syndication/access.js';
 import { authorNames, buildPartnerCopy } from '../../syndication/partner-copy.js';
-import { storyAccess } from '../access.js';
+import { storyAccess } from '../../syndication/access.js';
 import { RepublishPage } from '../pages/republish.js';
 import type { Services } from '../../services.js';
 import { MAX_QUERY_LENGTH } from '../../search/search.js';
@@ -65,7 +65,7 @@ export function storyHandlers(services: Services) {
         const row = await services.database.db.selectFrom('stories').select(['id', 'published_at', 'status']).where('id', '=', id).executeTakeFirst();
         if (row?.status === 'published' && row.published_at) {
           const now = services.partnerAccess.now();
-          const later = (await storyAccess(services, s.partner, [{ id: row.id, publishedAt: row.published_at }], now)).get(row.id);
+          const later = (await storyAccess({ db: services.database.db, licenseProfiles: services.licenseProfiles }, s.partner, [{ id: row.id, publishedAt: row.published_at }], now)).get(row.id);
           if (later?.availableFrom && !later.allowed && later.availableFrom > now.toISOString()) {
             throw new AppError('FORBIDDEN', `This story is not available to you yet: you may republish it from ${formatUtc(later.availableFrom)}.`);
           }

@@ -181,62 +181,20 @@ export function UsageDashboard({ filter, summary, errors, options, ownOnly }: Us
           </section>
 
           <div class="usage-two">
-            <section class="card" aria-labelledby="top-stories-heading">
-              <h2 id="top-stories-heading">Top stories</h2>
-              {summary.topStories.length === 0 ? (
-                <p class="muted">No views in this period.</p>
-              ) : (
-                <table class="table usage-rank">
-                  <caption class="visually-hidden">Stories with the most views</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Story</th>
-                      <th scope="col" class="num">
-                        Views
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {summary.topStories.map((s) => (
-                      <tr>
-                        <td class="cell-headline">
-                          <a href={`/newsroom/usage${usageQuery({ ...applied, story: s.storyId })}`}>{s.headline}</a>
-                        </td>
-                        <td class="num">{formatCount(s.views)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </section>
-            <section class="card" aria-labelledby="top-partners-heading">
-              <h2 id="top-partners-heading">Top partners</h2>
-              {summary.topPartners.length === 0 ? (
-                <p class="muted">No views in this period.</p>
-              ) : (
-                <table class="table usage-rank">
-                  <caption class="visually-hidden">Partners with the most views</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Partner</th>
-                      <th scope="col" class="num">
-                        Views
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {summary.topPartners.map((p) => (
-                      <tr>
-                        <td class="cell-headline">
-                          <a href={`/newsroom/usage${usageQuery({ ...applied, partner: p.partnerId })}`}>{p.outlet}</a>
-                        </td>
-                        <td class="num">{formatCount(p.views)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </section>
+            <RankTable
+              id="top-stories-heading"
+              heading="Top stories"
+              caption="Stories with the most views"
+              label="Story"
+              rows={summary.topStories.map((s) => ({ href: `/newsroom/usage${usageQuery({ ...applied, story: s.storyId })}`, text: s.headline, views: s.views }))}
+            />
+            <RankTable
+              id="top-partners-heading"
+              heading="Top partners"
+              caption="Partners with the most views"
+              label="Partner"
+              rows={summary.topPartners.map((p) => ({ href: `/newsroom/usage${usageQuery({ ...applied, partner: p.partnerId })}`, text: p.outlet, views: p.views }))}
+            />
           </div>
 
           <section class="usage-pages" aria-labelledby="pages-heading">
@@ -313,5 +271,39 @@ export function UsageDashboard({ filter, summary, errors, options, ownOnly }: Us
         </>
       )}
     </>
+  );
+}
+
+/** A "top N" card: one ranked table of links with their view counts. */
+function RankTable(props: { id: string; heading: string; caption: string; label: string; rows: Array<{ href: string; text: string; views: number }> }) {
+  return (
+    <section class="card" aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.heading}</h2>
+      {props.rows.length === 0 ? (
+        <p class="muted">No views in this period.</p>
+      ) : (
+        <table class="table usage-rank">
+          <caption class="visually-hidden">{props.caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{props.label}</th>
+              <th scope="col" class="num">
+                Views
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((r) => (
+              <tr>
+                <td class="cell-headline">
+                  <a href={r.href}>{r.text}</a>
+                </td>
+                <td class="num">{formatCount(r.views)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
