@@ -222,8 +222,9 @@
         .filter(function (t) {
           return t !== '';
         }),
-      embargoUntil: embargo && embargo.value ? embargo.value : null,
     };
+    // Reporters see a published story's embargo read-only: no field, so nothing to send.
+    if (embargo) data.embargoUntil = embargo.value ? embargo.value : null;
     if (syndication) data.syndication = syndication;
     return data;
   }

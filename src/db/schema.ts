@@ -155,6 +155,16 @@ export interface StoryVersionsTable {
   note: string | null;
   created_by: string | null;
   created_at: string;
+  /**
+   * Partner rights as they were in this version. Partners and readers read them from the live
+   * version, never from the working copy, so an unpublished edit changes nothing outside.
+   */
+  syndication: ColumnType<Syndication, Syndication | undefined, Syndication>;
+  license_profile_id: ColumnType<string | null, string | null | undefined, string | null>;
+  embargo_until: ColumnType<string | null, string | null | undefined, string | null>;
+  lead_image_id: ColumnType<string | null, string | null | undefined, string | null>;
+  lead_image_caption: ColumnType<string, string | undefined, string>;
+  lead_image_credit: ColumnType<string, string | undefined, string>;
 }
 
 export interface StoryNotesTable {

@@ -12,6 +12,7 @@ import { appendEvent } from '../events/events.js';
 import { newId } from '../util/ids.js';
 import { isSlug, slugify } from '../util/slug.js';
 import { Fields } from '../util/validate.js';
+import { chunks } from '../util/chunks.js';
 import { assertCan, type Actor } from '../users/permissions.js';
 
 export interface LicenseProfile {
@@ -249,19 +250,33 @@ export class LicenseProfilesService {
     return BUILT_IN_PROFILE;
   }
 
-  /** Profile for each story id (its own, or the default). */
+  /**
+   * Profile for each story id (its own, or the default), as partners get it: the live version's
+   * choice. An editor's unpublished change of profile waits for the update that puts it live. A
+   * story never published has no live version; its working copy's choice is the only one.
+   */
   async forStories(storyIds: string[]): Promise<Map<string, LicenseProfile>> {
     const out = new Map<string, LicenseProfile>();
     if (storyIds.length === 0) return out;
     const fallback = await this.defaultProfile();
-    const rows = await this.db
-      .selectFrom('stories')
-      .leftJoin('license_profiles', 'license_profiles.id', 'stories.license_profile_id')
-      .select(['stories.id as story_id'])
-      .selectAll('license_profiles')
-      .where('stories.id', 'in', storyIds)
-      .execute();
-    for (const r of rows) out.set(r.story_id, r.id ? toLicenseProfile(r as unknown as Selectable<LicenseProfilesTable>) : fallback);
+    for (const ids of chunks([...new Set(storyIds)])) {
+      const rows = await this.db
+        .selectFrom('stories')
+        .leftJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 'stories.id').onRef('v.version', '=', 'stories.live_version'))
+        .leftJoin('license_profiles', (j) =>
+          j.on((eb) =>
+            eb.or([
+              eb.and([eb('stories.live_version', 'is not', null), eb('license_profiles.id', '=', eb.ref('v.license_profile_id'))]),
+              eb.and([eb('stories.live_version', 'is', null), eb('license_profiles.id', '=', eb.ref('stories.license_profile_id'))]),
+            ]),
+          ),
+        )
+        .select(['stories.id as story_id'])
+        .selectAll('license_profiles')
+        .where('stories.id', 'in', ids)
+        .execute();
+      for (const r of rows) out.set(r.story_id, r.id ? toLicenseProfile(r as unknown as Selectable<LicenseProfilesTable>) : fallback);
+    }
     return out;
   }
 

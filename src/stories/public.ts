@@ -1,6 +1,6 @@
 /**
  * What readers (and feeds) see: live versions of published stories only. Queries here never
- * read the working copy.
+ * read the working copy (the lead image, its caption and credit come from the live version too).
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -53,7 +53,7 @@ export class PublicStories {
       .selectFrom('stories as s')
       .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
       .innerJoin('desks as d', 'd.id', 'v.desk_id')
-      .leftJoin('media as m', 'm.id', 's.lead_image_id')
+      .leftJoin('media as m', 'm.id', 'v.lead_image_id')
       .where('s.status', '=', 'published');
   }
 
@@ -97,7 +97,7 @@ export class PublicStories {
   private listColumns() {
     return [
       's.id', 's.slug', 'v.headline', 'v.summary', 'v.dateline', 's.published_at', 's.public_updated_at', 's.live_version',
-      'd.slug as desk_slug', 'd.name as desk_name', 's.lead_image_id', 's.lead_image_caption', 's.lead_image_credit', 'm.alt as image_alt',
+      'd.slug as desk_slug', 'd.name as desk_name', 'v.lead_image_id', 'v.lead_image_caption', 'v.lead_image_credit', 'm.alt as image_alt',
     ] as const;
   }
 

@@ -17,7 +17,7 @@ import { newId } from '../util/ids.js';
 import { isSlug, slugify } from '../util/slug.js';
 import { parseIsoDate } from '../util/time.js';
 import { Fields } from '../util/validate.js';
-import { assertCan, canEditStory, type Actor } from '../users/permissions.js';
+import { assertCan, can, canEditStory, type Actor } from '../users/permissions.js';
 import { countWords, htmlToText, renderMarkdown } from './markdown.js';
 
 const hasNul = (s: string) => s.includes('\u0000');
@@ -25,6 +25,20 @@ const hasNul = (s: string) => s.includes('\u0000');
 export const SYNDICATION_VALUES: readonly Syndication[] = ['free', 'licensees', 'none'];
 export const MAX_BODY_LENGTH = 200_000;
 export const MAX_TAGS = 20;
+
+/**
+ * May this actor change who may have a story in this state: the syndication switch, the license
+ * profile, the embargo and the lead image (with its credit)?
+ *
+ * On a published or scheduled story only users who may publish may: those fields decide what
+ * partners (and, for the image, readers) get, and a scheduled story goes out without anyone
+ * looking again. On a draft that was never published anyone who may edit it may set them: the
+ * draft reaches nobody until an editor publishes or schedules it, and the editor sees (and can
+ * change) them in the form while doing so. The caption is not guarded: it is text like the body.
+ */
+export function mayChangeRights(actor: Actor, status: StoryStatus): boolean {
+  return can(actor, 'story.publish') || (status !== 'published' && status !== 'scheduled');
+}
 
 export interface StoryInput {
   headline?: unknown;
@@ -252,17 +266,31 @@ export class StoriesService {
     if (liveVersions.length > 0) {
       const lv = await this.db
         .selectFrom('story_versions')
-        .select(['story_id', 'headline', 'summary', 'body_md', 'dateline', 'desk_id', 'authors_json', 'tags_json', 'version'])
+        .select([
+          'story_id', 'headline', 'summary', 'body_md', 'dateline', 'desk_id', 'authors_json', 'tags_json', 'version',
+          'syndication', 'license_profile_id', 'embargo_until', 'lead_image_id', 'lead_image_caption', 'lead_image_credit',
+        ])
         .where('story_id', 'in', liveVersions.map((r) => r.id))
         .where((eb) => eb.or(liveVersions.map((r) => eb.and([eb('story_id', '=', r.id), eb('version', '=', r.live_version!)]))))
         .execute();
-      for (const v of lv) liveBodies.set(v.story_id, JSON.stringify([v.headline, v.summary, v.body_md, v.dateline, v.desk_id, JSON.parse(v.authors_json), JSON.parse(v.tags_json)]));
+      for (const v of lv) {
+        liveBodies.set(
+          v.story_id,
+          JSON.stringify([
+            v.headline, v.summary, v.body_md, v.dateline, v.desk_id, JSON.parse(v.authors_json), JSON.parse(v.tags_json),
+            v.syndication, v.license_profile_id, v.embargo_until, v.lead_image_id, v.lead_image_caption, v.lead_image_credit,
+          ]),
+        );
+      }
     }
     return rows.map((r) => {
       const storyAuthors = authors.filter((a) => a.story_id === r.id).map((a) => ({ id: a.id, slug: a.slug, name: a.name, title: a.title }));
       const storyTags = tags.filter((t) => t.story_id === r.id).map((t) => t.name);
       const desk = desks.get(r.desk_id) ?? { id: r.desk_id, slug: '', name: '' };
-      const working = JSON.stringify([r.headline, r.summary, r.body_md, r.dateline, r.desk_id, storyAuthors.map((a) => a.id), storyTags]);
+      const working = JSON.stringify([
+        r.headline, r.summary, r.body_md, r.dateline, r.desk_id, storyAuthors.map((a) => a.id), storyTags,
+        r.syndication, r.license_profile_id, r.embargo_until, r.lead_image_id, r.lead_image_caption, r.lead_image_credit,
+      ]);
       const live = liveBodies.get(r.id);
       return {
         id: r.id,
@@ -495,6 +523,12 @@ export class StoriesService {
         note,
         created_by: actor.id,
         created_at: new Date().toISOString(),
+        syndication: s.syndication,
+        license_profile_id: s.license_profile_id,
+        embargo_until: s.embargo_until,
+        lead_image_id: s.lead_image_id,
+        lead_image_caption: s.lead_image_caption,
+        lead_image_credit: s.lead_image_credit,
       })
       .execute();
     await trx.updateTable('stories').set({ current_version: version }).where('id', '=', storyId).execute();
@@ -541,22 +575,26 @@ export class StoriesService {
     await this.writeRelations(trx, id, v.authorIds, v.tags);
   }
 
-  /**
-   * The license profile is not part of a version: it takes effect for partners at once. On a
-   * published story that is a public change, but the text readers see is the same, so it is a
-   * 'site.updated' event (caches and partner APIs refresh), not a 'story.updated' one.
-   */
-  private async noteLicenseChange(trx: Kysely<DB>, row: StoryRow, v: ValidatedFields): Promise<boolean> {
-    if (v.licenseProfileId === undefined || v.licenseProfileId === row.license_profile_id || row.status !== 'published') return false;
-    await appendEvent(trx, 'site.updated', row.id, null, { slug: row.slug, licenseProfileId: v.licenseProfileId });
-    return true;
+  /** Refuses a change of the partner-rights fields by someone who may not make it (see mayChangeRights). */
+  private assertRightsChange(actor: Actor, row: StoryRow, v: ValidatedFields): void {
+    if (mayChangeRights(actor, row.status)) return;
+    const changed: string[] = [];
+    if (v.syndication !== undefined && v.syndication !== row.syndication) changed.push('syndication');
+    if (v.licenseProfileId !== undefined && v.licenseProfileId !== row.license_profile_id) changed.push('licenseProfile');
+    if (v.embargoUntil !== undefined && v.embargoUntil !== row.embargo_until) changed.push('embargoUntil');
+    if (v.leadImageId !== undefined && v.leadImageId !== row.lead_image_id) changed.push('leadImageId');
+    if (v.leadImageCredit !== undefined && v.leadImageCredit !== row.lead_image_credit) changed.push('leadImageCredit');
+    if (changed.length === 0) return;
+    throw new AppError('FORBIDDEN', `Only an editor may change who may have a ${row.status} story (${changed.join(', ')}); ask an editor.`, {
+      details: Object.fromEntries(changed.map((f) => [f, [`only an editor may change this on a ${row.status} story`]])),
+    });
   }
 
   /** An explicit save: updates the working copy and records a version. Readers see no change. */
   async save(actor: Actor, id: string, input: StoryInput): Promise<Story> {
     const row = await this.loadEditable(actor, id);
     const v = await this.validate(input, false);
-    let licenseChanged = false;
+    this.assertRightsChange(actor, row, v);
     if (v.slug !== undefined && v.slug !== row.slug) {
       if (row.published_at) throw new AppError('CONFLICT', 'The address of a published story cannot change.', { details: { slug: ['cannot change after publishing'] } });
       v.slug = await this.uniqueSlug(v.slug, true);
@@ -566,9 +604,7 @@ export class StoriesService {
       if (v.slug !== undefined && v.slug !== row.slug) await trx.updateTable('stories').set({ slug: v.slug }).where('id', '=', id).execute();
       await this.snapshot(trx, id, 'save', null, actor);
       await recordAudit(trx, actor, 'story.save', { type: 'story', id }, { fields: Object.keys(input) });
-      licenseChanged = await this.noteLicenseChange(trx, row, v);
     });
-    if (licenseChanged) this.onPublicChange();
     return this.get(id);
   }
 
@@ -577,12 +613,10 @@ export class StoriesService {
     const row = await this.loadEditable(actor, id);
     const v = await this.validate(input, false);
     delete v.slug;
-    let licenseChanged = false;
+    this.assertRightsChange(actor, row, v);
     await this.db.transaction().execute(async (trx) => {
       await this.applyWorking(trx, id, v);
-      licenseChanged = await this.noteLicenseChange(trx, row, v);
     });
-    if (licenseChanged) this.onPublicChange();
     return { savedAt: new Date().toISOString() };
   }
 

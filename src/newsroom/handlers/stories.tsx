@@ -8,7 +8,7 @@ import type { StoryStatus } from '../../db/schema.js';
 import { AppError, type FieldErrors } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { countWords, renderMarkdown } from '../../stories/markdown.js';
-import { MAX_BODY_LENGTH, type Story, type StoryInput } from '../../stories/stories.service.js';
+import { MAX_BODY_LENGTH, mayChangeRights, type Story, type StoryInput } from '../../stories/stories.service.js';
 import { can, canEditStory, type Actor, type Permission } from '../../users/permissions.js';
 import { slugify } from '../../util/slug.js';
 import { formFields, isFormError, list, optionalText, param, query, redirectWithFlash, staff, text, type FormFields } from '../http.js';
@@ -66,6 +66,8 @@ function storyInput(fields: FormFields, story: Story | null): StoryInput {
   // "Leave blank to let it follow": until first publication an empty slug means "from the headline".
   if (slug === '' && !story?.publishedAt) slug = story ? slugify(headline) : '';
   const embargo = resolveLocalTime(text(fields, 'embargoAt'), text(fields, 'embargoAtIso'));
+  // A form without the embargo field (shown read-only to reporters) keeps the story's embargo.
+  const embargoShown = fields.embargoAt !== undefined || fields.embargoAtIso !== undefined;
   return {
     headline,
     slug: story?.publishedAt ? story.slug : slug,
@@ -77,7 +79,7 @@ function storyInput(fields: FormFields, story: Story | null): StoryInput {
     tags: splitTags(text(fields, 'tags')),
     syndication: optionalText(fields, 'syndication') ?? story?.syndication ?? 'free',
     licenseProfile: (optionalText(fields, 'licenseProfile') ?? story?.licenseProfile ?? '') || null,
-    embargoUntil: embargo === '' ? null : embargo,
+    embargoUntil: embargoShown ? (embargo === '' ? null : embargo) : (story?.embargoUntil ?? null),
   };
 }
 
@@ -209,6 +211,7 @@ export function storyHandlers(services: Services) {
         licenseProfiles={licenseProfiles.map((p) => ({ slug: p.slug, name: p.name }))}
         defaultLicenseProfile={defaultProfile.name}
         canViewLicenses={can(s.actor, 'partners.review')}
+        canEditRights={mayChangeRights(s.actor, story?.status ?? 'draft')}
       />,
     );
   }
@@ -311,16 +314,15 @@ export function storyHandlers(services: Services) {
       const s = staff(request);
       const story = await loadStory(s.actor, param(request, 'id'));
       const fields = formFields(request.body);
-      let saved: Story;
       try {
-        saved = await services.stories.save(s.actor, story.id, storyInput(fields, story));
+        await services.stories.save(s.actor, story.id, storyInput(fields, story));
       } catch (err) {
         return formFailure(request, reply, err, story, fields);
       }
-      // The license profile is not versioned text: partners get the new terms at once.
-      const licenseNote = saved.licenseProfileId !== story.licenseProfileId ? ' The new license profile applies to partners at once.' : '';
+      // Syndication, license profile, embargo and lead image are part of the version too:
+      // partners keep the live terms until the update or correction goes out.
       const text =
-        story.status === 'published' ? `Saved. Readers still see the published version until you publish an update or a correction.${licenseNote}` : 'Saved.';
+        story.status === 'published' ? 'Saved. Readers and partners still see the published version until you publish an update or a correction.' : 'Saved.';
       return redirectWithFlash(reply, editorUrl(story.id), { kind: 'success', text }, secure);
     },
 

@@ -10,7 +10,7 @@ import type { Desk } from '../../desks/desks.service.js';
 import type { Story, StoryNote } from '../../stories/stories.service.js';
 import { CsrfField } from '../../views/newsroom-layout.js';
 import { RawHtml } from '../../views/raw-html.js';
-import { ChoiceGroup, ErrorSummary, Select, StatusBadge, TextArea, TextField, Time, type Errors } from './components.js';
+import { ChoiceGroup, ErrorSummary, formatUtc, Select, StatusBadge, TextArea, TextField, Time, type Errors } from './components.js';
 
 export interface EditorValues {
   headline: string;
@@ -58,6 +58,11 @@ export interface EditorPageProps {
   defaultLicenseProfile: string;
   /** The viewer may open /newsroom/license-profiles. */
   canViewLicenses: boolean;
+  /**
+   * The viewer may change who may have the story (syndication, license profile, embargo). False
+   * for reporters on a published or scheduled story: the fields are then shown, not offered.
+   */
+  canEditRights: boolean;
 }
 
 export const EDITOR_LABELS: Record<string, string> = {
@@ -83,6 +88,25 @@ const SYNDICATION_OPTIONS = [
   { value: 'licensees', label: 'Licensees only', hint: '— only organisations with a license' },
   { value: 'none', label: 'Not for syndication', hint: '— our site only' },
 ];
+
+/** Who may have the story, shown without controls (reporters on a published or scheduled story). */
+function RightsReadOnly({ values, profiles, defaultProfile }: { values: EditorValues; profiles: Array<{ slug: string; name: string }>; defaultProfile: string }) {
+  const syndication = SYNDICATION_OPTIONS.find((o) => o.value === values.syndication)?.label ?? values.syndication;
+  const profile = values.licenseProfile === '' ? `Default (${defaultProfile})` : (profiles.find((p) => p.slug === values.licenseProfile)?.name ?? values.licenseProfile);
+  return (
+    <div class="rights-readonly" data-rights="readonly">
+      <dl>
+        <dt>Syndication</dt>
+        <dd>{syndication}</dd>
+        <dt>License profile</dt>
+        <dd>{profile}</dd>
+        <dt>Embargo until</dt>
+        <dd>{values.embargoUtc ? formatUtc(values.embargoUtc) : 'No embargo'}</dd>
+      </dl>
+      <p class="hint">An editor sets who may have a published or scheduled story: syndication, license profile, embargo and lead image.</p>
+    </div>
+  );
+}
 
 function TzHint({ what }: { what: string }) {
   return (
@@ -323,37 +347,43 @@ export function StoryEditorPage(props: EditorPageProps) {
                 options={props.authors.map((a) => ({ value: a.slug, label: a.name, hint: a.title ? `— ${a.title}` : undefined }))}
               />
               <TextField name="tags" label="Tags" value={values.tags} errors={errors} maxLength={1400} hint="Separate tags with commas, e.g. climate, water, Kenya." />
-              <ChoiceGroup name="syndication" label="Syndication" type="radio" values={[values.syndication]} errors={errors} options={SYNDICATION_OPTIONS} />
-              <Select
-                name="licenseProfile"
-                label="License profile"
-                value={values.licenseProfile}
-                errors={errors}
-                options={[
-                  { value: '', label: `Default (${props.defaultLicenseProfile})` },
-                  ...props.licenseProfiles.map((p) => ({ value: p.slug, label: p.name })),
-                ]}
-                hint={
-                  <>
-                    The terms partners republish this story under: who may use it, when, and with what credit.{' '}
-                    {props.canViewLicenses ? <a href="/newsroom/license-profiles">See the profiles</a> : 'Ask an editor about the profiles.'}
-                  </>
-                }
-              />
-              <TextField
-                name="embargoAt"
-                label="Embargo until"
-                type="datetime-local"
-                value={values.embargoAt}
-                errors={errors}
-                data={values.embargoUtc ? { utc: values.embargoUtc, 'iso-field': 'embargoAtIso' } : { 'iso-field': 'embargoAtIso' }}
-                hint={
-                  <>
-                    Partners may hold the story before this time but not publish it. Leave blank for no embargo. <TzHint what="This time" />
-                  </>
-                }
-              />
-              <input type="hidden" name="embargoAtIso" value="" />
+              {props.canEditRights ? (
+                <>
+                  <ChoiceGroup name="syndication" label="Syndication" type="radio" values={[values.syndication]} errors={errors} options={SYNDICATION_OPTIONS} />
+                  <Select
+                    name="licenseProfile"
+                    label="License profile"
+                    value={values.licenseProfile}
+                    errors={errors}
+                    options={[
+                      { value: '', label: `Default (${props.defaultLicenseProfile})` },
+                      ...props.licenseProfiles.map((p) => ({ value: p.slug, label: p.name })),
+                    ]}
+                    hint={
+                      <>
+                        The terms partners republish this story under: who may use it, when, and with what credit.{' '}
+                        {props.canViewLicenses ? <a href="/newsroom/license-profiles">See the profiles</a> : 'Ask an editor about the profiles.'}
+                      </>
+                    }
+                  />
+                  <TextField
+                    name="embargoAt"
+                    label="Embargo until"
+                    type="datetime-local"
+                    value={values.embargoAt}
+                    errors={errors}
+                    data={values.embargoUtc ? { utc: values.embargoUtc, 'iso-field': 'embargoAtIso' } : { 'iso-field': 'embargoAtIso' }}
+                    hint={
+                      <>
+                        Partners may hold the story before this time but not publish it. Leave blank for no embargo. <TzHint what="This time" />
+                      </>
+                    }
+                  />
+                  <input type="hidden" name="embargoAtIso" value="" />
+                </>
+              ) : (
+                <RightsReadOnly values={values} profiles={props.licenseProfiles} defaultProfile={props.defaultLicenseProfile} />
+              )}
             </fieldset>
 
             {story && !props.canPublish && !withdrawn && (
