@@ -387,6 +387,13 @@ export interface UsageSaltsTable {
   salt: string;
 }
 
+/** When a published story changes for partners of one kind (see src/syndication/change-points.ts). */
+export interface PartnerChangePointsTable {
+  story_id: string;
+  kind: PartnerKind;
+  at: string;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: string;
@@ -425,6 +432,7 @@ export interface DB {
   usage_daily: UsageDailyTable;
   usage_pages: UsagePagesTable;
   usage_salts: UsageSaltsTable;
+  partner_change_points: PartnerChangePointsTable;
   freewire_migrations: MigrationsTable;
 }
 

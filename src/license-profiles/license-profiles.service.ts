@@ -13,6 +13,7 @@ import { newId } from '../util/ids.js';
 import { isSlug, slugify } from '../util/slug.js';
 import { Fields } from '../util/validate.js';
 import { chunks } from '../util/chunks.js';
+import { refreshChangePointsForProfiles } from '../syndication/change-points.js';
 import { assertCan, type Actor } from '../users/permissions.js';
 
 export interface LicenseProfile {
@@ -327,7 +328,9 @@ export class LicenseProfilesService {
 
   /** Sets an image's own rights: a profile that overrides the story's (slug, or null to follow the story), its credit and alt text. */
   async updateImageRights(actor: Actor, mediaId: string, input: { licenseProfile?: unknown; credit?: unknown; alt?: unknown }): Promise<ImageRights> {
-    assertCan(actor, 'story.edit.any');
+    // An image's rights decide what partners receive with every story that uses it, at once (the
+    // image is not versioned with a story): only those who may publish change them.
+    assertCan(actor, 'story.publish');
     const before = await this.imageRights(mediaId);
     const f = new Fields();
     const patch: { license_profile_id?: string | null; credit?: string; alt?: string } = {};
@@ -418,6 +421,8 @@ export class LicenseProfilesService {
           .execute();
         await recordAudit(trx, actor, 'license_profile.create', { type: 'license_profile', id }, { slug });
         await appendEvent(trx, 'site.updated', null, null, { licenseProfile: slug });
+        // With no default chosen, the first free profile becomes the default: it may be this one.
+        await refreshChangePointsForProfiles(trx, this.dialect, [], true);
       });
     } catch (err) {
       if (this.dialect.isUniqueViolation(err)) throw new AppError('CONFLICT', `A license profile with the slug "${slug}" already exists.`, { details: { slug: ['is already taken'] } });
@@ -435,6 +440,8 @@ export class LicenseProfilesService {
       await trx.updateTable('license_profiles').set({ ...v, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
       await recordAudit(trx, actor, 'license_profile.update', { type: 'license_profile', id }, { slug: existing.slug });
       await appendEvent(trx, 'site.updated', null, null, { licenseProfile: existing.slug });
+      // Its audience or delay moves when its stories reach partners (it may be the default, too).
+      await refreshChangePointsForProfiles(trx, this.dialect, [id], true);
     });
     return this.get(id);
   }
@@ -449,6 +456,7 @@ export class LicenseProfilesService {
       if (Number(r.numUpdatedRows) === 0) await trx.insertInto('settings').values({ key: 'defaultLicenseProfileId', value_json: json, updated_at: now }).execute();
       await recordAudit(trx, actor, 'license_profile.default', { type: 'license_profile', id });
       await appendEvent(trx, 'site.updated', null, null, { defaultLicenseProfile: id });
+      await refreshChangePointsForProfiles(trx, this.dialect, [], true);
     });
   }
 }

@@ -4,7 +4,8 @@
  * The `stories` row is the working copy editors change; every explicit save and every public
  * change writes an immutable row in story_versions. Readers see the version at live_version,
  * with its bylines in story_live_authors / story_live_tags. Each public change appends an event
- * in the same transaction, so caches (and later partners) hear of every change.
+ * in the same transaction, so caches (and later partners) hear of every change, and rewrites the
+ * story's partner change points (src/syndication/change-points.ts) in it too.
  */
 import type { Kysely } from 'kysely';
 import type { DB, StoryRow, StoryStatus, Syndication, VersionKind, EventType } from '../db/schema.js';
@@ -12,6 +13,7 @@ import type { DialectHelpers } from '../db/dialect.js';
 import { AppError } from '../errors.js';
 import { recordAudit } from '../audit/audit.js';
 import { appendEvent } from '../events/events.js';
+import { refreshChangePoints } from '../syndication/change-points.js';
 import type { SearchIndex } from '../search/search.js';
 import { newId } from '../util/ids.js';
 import { isSlug, slugify } from '../util/slug.js';
@@ -654,6 +656,7 @@ export class StoriesService {
     const version = await this.snapshot(trx, row.id, 'publish', null, actor);
     await this.goLive(trx, row.id, version);
     await appendEvent(trx, 'story.published', row.id, version, { slug: row.slug });
+    await refreshChangePoints(trx, this.dialect, [row.id]);
   }
 
   async schedule(actor: Actor, id: string, at: unknown): Promise<Story> {
@@ -736,6 +739,7 @@ export class StoriesService {
         .execute();
       const type: EventType = kind === 'correction' ? 'story.corrected' : 'story.updated';
       await appendEvent(trx, type, id, version, { slug: row.slug, [field]: noteText });
+      await refreshChangePoints(trx, this.dialect, [id]);
       await recordAudit(trx, actor, `story.${kind}`, { type: 'story', id }, { [field]: noteText, version });
     });
     this.onPublicChange();
@@ -762,7 +766,10 @@ export class StoriesService {
       await trx.deleteFrom('story_live_authors').where('story_id', '=', id).execute();
       await trx.deleteFrom('story_live_tags').where('story_id', '=', id).execute();
       await this.search.remove(trx, id);
-      if (wasPublic) await appendEvent(trx, 'story.withdrawn', id, version, { slug: row.slug, reason: why });
+      if (wasPublic) {
+        await appendEvent(trx, 'story.withdrawn', id, version, { slug: row.slug, reason: why });
+        await refreshChangePoints(trx, this.dialect, [id]);
+      }
       await recordAudit(trx, actor, 'story.withdraw', { type: 'story', id }, { reason: why });
     });
     if (wasPublic) this.onPublicChange();

@@ -26,21 +26,33 @@
  * become visible after one stamped 12:00:00.200 was delivered — and a cursor at .200 would skip
  * it forever. The list therefore only hands out changes older than SETTLE_MS (the horizon);
  * anything newer comes in the next poll. It also absorbs small clock differences between nodes.
+ *
+ * Why a poll is cheap: the change time only ever takes values stored in partner_change_points
+ * (change-points.ts), per partner kind. A poll reads those points after its cursor in (time, id)
+ * order, a batch at a time, evaluates just those stories, and stops as soon as it holds `limit`
+ * + 1 entries whose change time is at or before the last point read: every story whose change
+ * time is that early has a point there, so it has been seen. A poll with nothing new reads
+ * nothing; the first poll reads about `limit` stories, whatever the archive's size.
+ *
+ * Everything here reads the live version (its syndication switch, license profile and embargo),
+ * never the working copy: an editor's unpublished change reaches partners when it goes live.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DB, EventType, StoryStatus, Syndication } from '../db/schema.js';
+import type { DB, StoryStatus, Syndication } from '../db/schema.js';
 import type { DialectHelpers } from '../db/dialect.js';
 import type { SearchIndex } from '../search/search.js';
 import type { Partner } from '../partners/partners.service.js';
 import { AppError } from '../errors.js';
 import { availability, LicenseProfilesService, type LicenseProfile } from '../license-profiles/license-profiles.service.js';
+import { chunks } from '../util/chunks.js';
+import { applySyndicationSwitch, STORY_EVENTS } from './rules.js';
+
+export { applySyndicationSwitch };
 
 export type PubStatus = 'usable' | 'withheld' | 'canceled';
 
 /** How long a change must be old before the change list hands it out (see above). */
 export const SETTLE_MS = 5_000;
-
-const STORY_EVENTS: EventType[] = ['story.published', 'story.updated', 'story.corrected', 'story.withdrawn', 'story.embargo_lifted'];
 
 /** One story as one partner may have it now. */
 export interface AccessEntry {
@@ -103,16 +115,8 @@ function after(a: { changedAt: string; storyId: string }, c: ChangeCursor): bool
   return a.changedAt > c.t || (a.changedAt === c.t && a.storyId > c.id);
 }
 
-const AUDIENCE_RANK = { free: 0, licensees: 1, nobody: 2 } as const;
-const SYNDICATION_AUDIENCE: Record<Syndication, LicenseProfile['audience']> = { free: 'free', licensees: 'licensees', none: 'nobody' };
-
-/** The profile, narrowed by the story's own syndication switch when that is stricter. */
-export function applySyndicationSwitch(profile: LicenseProfile, syndication: Syndication): LicenseProfile {
-  const switched = SYNDICATION_AUDIENCE[syndication] ?? 'free';
-  return AUDIENCE_RANK[switched] > AUDIENCE_RANK[profile.audience] ? { ...profile, audience: switched } : profile;
-}
-
-interface Row {
+/** A story as evaluate() needs it: the stories row's state, and the live version's rights. */
+export interface Row {
   id: string;
   slug: string;
   status: StoryStatus;
@@ -220,9 +224,17 @@ export interface ChangePage {
 /** Live stories matching a search are looked up through the index up to this many hits. */
 const MAX_SEARCH_HITS = 5000;
 
+const compareKeys = (a: { t: string; id: string }, b: { t: string; id: string }) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byChange = (a: AccessEntry, b: AccessEntry) => compareKeys({ t: a.changedAt, id: a.storyId }, { t: b.changedAt, id: b.storyId });
+
+/** Change points read per scan step at most (the first step reads limit + 1). */
+const MAX_SCAN_BATCH = 500;
+
 export class PartnerAccess {
   /** The clock; tests replace it to move time (delayed releases, embargoes). */
   now: () => Date = () => new Date();
+  /** Story rows read and evaluated so far: lets tests and benches see what a poll costs. */
+  storyRowsRead = 0;
   private readonly profiles: LicenseProfilesService;
 
   constructor(
@@ -233,25 +245,33 @@ export class PartnerAccess {
     this.profiles = new LicenseProfilesService(db, dialect);
   }
 
-  /** Every story row with its last story-event time (up to `horizon`), narrowed by `where`. */
-  private rows(horizon: string | undefined) {
-    let last = this.db
-      .selectFrom('events')
-      .select(['story_id', sql<string>`max(created_at)`.as('last_event_at')])
-      .where('story_id', 'is not', null)
-      .where('type', 'in', STORY_EVENTS)
-      .groupBy('story_id');
-    if (horizon) last = last.where('created_at', '<=', horizon);
-    return this.db
-      .selectFrom('stories as s')
-      .innerJoin(last.as('e'), 'e.story_id', 's.id')
-      .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
-      .select([
-        's.id', 's.slug', 's.status', 's.published_at', 's.withdrawn_at', 's.withdrawn_reason', 's.embargo_until', 's.live_version',
-        's.current_version', 's.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at',
-      ])
-      .where('s.status', 'in', ['published', 'withdrawn'])
-      .where('s.published_at', 'is not', null);
+  /** These stories' rows with their last story-event time (up to `horizon`) and live rights. */
+  private async loadRows(ids: readonly string[], horizon: string | undefined): Promise<Row[]> {
+    const out: Row[] = [];
+    for (const part of chunks([...new Set(ids)])) {
+      let last = this.db
+        .selectFrom('events')
+        .select(['story_id', sql<string>`max(created_at)`.as('last_event_at')])
+        .where('story_id', 'in', part)
+        .where('type', 'in', STORY_EVENTS)
+        .groupBy('story_id');
+      if (horizon) last = last.where('created_at', '<=', horizon);
+      const rows = await this.db
+        .selectFrom('stories as s')
+        .innerJoin(last.as('e'), 'e.story_id', 's.id')
+        .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
+        .select([
+          's.id', 's.slug', 's.status', 's.published_at', 's.withdrawn_at', 's.withdrawn_reason', 'v.embargo_until', 's.live_version',
+          's.current_version', 'v.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at',
+        ])
+        .where('s.id', 'in', part)
+        .where('s.status', 'in', ['published', 'withdrawn'])
+        .where('s.published_at', 'is not', null)
+        .execute();
+      out.push(...(rows as Row[]));
+    }
+    this.storyRowsRead += out.length;
+    return out;
   }
 
   private async evaluateRows(rows: Row[], partner: Pick<Partner, 'kind'>, at: Date): Promise<AccessEntry[]> {
@@ -268,57 +288,83 @@ export class PartnerAccess {
   /** One story as this partner may have it now; undefined when unknown or not for this partner. */
   async story(partner: Pick<Partner, 'kind'>, storyId: string): Promise<AccessEntry | undefined> {
     if (!STORY_ID.test(storyId)) return undefined;
-    const rows = (await this.rows(undefined).where('s.id', '=', storyId).execute()) as Row[];
-    return (await this.evaluateRows(rows, partner, this.now()))[0];
+    return (await this.evaluateRows(await this.loadRows([storyId], undefined), partner, this.now()))[0];
   }
 
   /**
    * The partner's change list after `cursor`: each story once, at its latest state, oldest
-   * change first, at most `limit`.
+   * change first, at most `limit`. Reads the change points after the cursor (see the top of
+   * this file) until `limit` + 1 entries are certain, so `more` is exact.
    */
   async changes(partner: Pick<Partner, 'kind'>, cursor: ChangeCursor, limit: number, filter: ChangeFilter = {}): Promise<ChangePage> {
     const horizonDate = new Date(this.now().getTime() - SETTLE_MS);
     const horizon = horizonDate.toISOString();
-    let q = this.rows(horizon);
-    if (cursor.t !== '') {
-      // Candidates: an event since the cursor, a release that may have come due since (published
-      // within the longest delay before it), or an embargo that ended since. The exact test is
-      // done on the computed change time below; this only keeps the scan small.
-      const maxDelay = await this.maxDelayHours();
-      const releasedSince = new Date(Date.parse(cursor.t) - maxDelay * 3600_000).toISOString();
-      q = q.where((eb) =>
-        eb.or([
-          eb('e.last_event_at', '>=', cursor.t),
-          eb('s.published_at', '>=', releasedSince),
-          eb.and([eb('s.embargo_until', '>=', cursor.t), eb('s.embargo_until', '<=', horizon)]),
-        ]),
-      );
+    const want = limit + 1;
+    const found: AccessEntry[] = [];
+    const evaluated = new Set<string>();
+    let searchHits: Promise<Set<string>> | undefined;
+    let pos = { t: cursor.t, id: cursor.id };
+    let batch = want;
+    let done = false;
+    let certain: AccessEntry[] = [];
+    while (!done) {
+      const points = await this.db
+        .selectFrom('partner_change_points')
+        .select(['story_id', 'at'])
+        .where('kind', '=', partner.kind)
+        .where('at', '<=', horizon)
+        .where('at', '>=', pos.t)
+        .where((eb) => eb.or([eb('at', '>', pos.t), eb('story_id', '>', pos.id)]))
+        .orderBy('at')
+        .orderBy('story_id')
+        .limit(batch)
+        .execute();
+      done = points.length < batch;
+      if (points.length > 0) {
+        const last = points[points.length - 1]!;
+        pos = { t: last.at, id: last.story_id };
+      }
+      const fresh = [...new Set(points.map((p) => p.story_id))].filter((id) => !evaluated.has(id));
+      for (const id of fresh) evaluated.add(id);
+      if (fresh.length > 0) {
+        let entries = (await this.evaluateRows(await this.loadRows(fresh, horizon), partner, horizonDate)).filter((e) => e.changedAt <= horizon && after(e, cursor));
+        if (filter.deskId) entries = entries.filter((e) => e.deskId === filter.deskId);
+        if (filter.tagName) {
+          const name = filter.tagName.toLowerCase();
+          entries = entries.filter((e) => e.tags.some((t) => t.toLowerCase() === name));
+        }
+        if (filter.q !== undefined && entries.length > 0) {
+          const q = filter.q;
+          searchHits ??= this.search.search(q, MAX_SEARCH_HITS, 0).then((h) => new Set(h.storyIds));
+          entries = await this.matchSearch(entries, q, searchHits);
+        }
+        found.push(...entries);
+      }
+      // Entries up to the scan position are final: no unread point can come before them.
+      certain = done ? found : found.filter((e) => compareKeys({ t: e.changedAt, id: e.storyId }, pos) <= 0);
+      if (certain.length >= want) break;
+      batch = Math.min(MAX_SCAN_BATCH, batch * 2);
     }
-    if (filter.deskId) q = q.where('v.desk_id', '=', filter.deskId);
-    const rows = (await q.execute()) as Row[];
-    let entries = (await this.evaluateRows(rows, partner, horizonDate)).filter((e) => e.changedAt <= horizon && after(e, cursor));
-    if (filter.tagName) {
-      const name = filter.tagName.toLowerCase();
-      entries = entries.filter((e) => e.tags.some((t) => t.toLowerCase() === name));
-    }
-    if (filter.q !== undefined) entries = await this.matchSearch(entries, filter.q);
-    entries.sort((a, b) => (a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.storyId < b.storyId ? -1 : a.storyId > b.storyId ? 1 : 0));
-    const page = entries.slice(0, limit);
-    const last = page[page.length - 1];
-    return { entries: page, next: last ? { t: last.changedAt, id: last.storyId } : cursor, more: entries.length > limit };
+    certain.sort(byChange);
+    const page = certain.slice(0, limit);
+    const lastEntry = page[page.length - 1];
+    return { entries: page, next: lastEntry ? { t: lastEntry.changedAt, id: lastEntry.storyId } : cursor, more: certain.length > limit };
   }
 
   /** Stories this partner may publish now (usable, not withdrawn), most recently changed first. */
   async latestUsable(partner: Pick<Partner, 'kind'>, limit: number, scan = 200): Promise<AccessEntry[]> {
-    const rows = (await this.rows(undefined).where('s.status', '=', 'published').orderBy('s.published_at', 'desc').orderBy('s.id', 'desc').limit(scan).execute()) as Row[];
-    const entries = (await this.evaluateRows(rows, partner, this.now())).filter((e) => e.pubstatus === 'usable');
-    entries.sort((a, b) => (a.changedAt > b.changedAt ? -1 : a.changedAt < b.changedAt ? 1 : a.storyId > b.storyId ? -1 : 1));
+    const ids = await this.db
+      .selectFrom('stories')
+      .select('id')
+      .where('status', '=', 'published')
+      .where('published_at', 'is not', null)
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(scan)
+      .execute();
+    const entries = (await this.evaluateRows(await this.loadRows(ids.map((r) => r.id), undefined), partner, this.now())).filter((e) => e.pubstatus === 'usable');
+    entries.sort((a, b) => byChange(b, a));
     return entries.slice(0, limit);
-  }
-
-  private async maxDelayHours(): Promise<number> {
-    const r = await this.db.selectFrom('license_profiles').select(sql<number | null>`max(delay_hours)`.as('m')).executeTakeFirst();
-    return Number(r?.m ?? 0);
   }
 
   /**
@@ -326,19 +372,19 @@ export class PartnerAccess {
    * left the index, yet a partner following a search must still hear of the withdrawal: they
    * match when every word of the query occurs in their last public text.
    */
-  private async matchSearch(entries: AccessEntry[], q: string): Promise<AccessEntry[]> {
+  private async matchSearch(entries: AccessEntry[], q: string, liveHits: Promise<Set<string>>): Promise<AccessEntry[]> {
     if (entries.length === 0) return entries;
     const live = entries.filter((e) => e.status === 'published');
-    const hits = live.length > 0 ? new Set((await this.search.search(q, MAX_SEARCH_HITS, 0)).storyIds) : new Set<string>();
+    const hits = live.length > 0 ? await liveHits : new Set<string>();
     const withdrawn = entries.filter((e) => e.status === 'withdrawn');
     const words = (q.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 12);
     const texts = new Map<string, string>();
-    if (withdrawn.length > 0 && words.length > 0) {
+    for (const ids of words.length > 0 ? chunks(withdrawn.map((e) => e.storyId)) : []) {
       const rows = await this.db
         .selectFrom('stories as s')
         .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
         .select(['s.id', 'v.headline', 'v.summary', 'v.body_md', 'v.tags_json'])
-        .where('s.id', 'in', withdrawn.map((e) => e.storyId))
+        .where('s.id', 'in', ids)
         .execute();
       for (const r of rows) texts.set(r.id, `${r.headline} ${r.summary} ${r.body_md} ${r.tags_json}`.normalize('NFKC').toLowerCase());
     }
@@ -375,12 +421,19 @@ export async function storyAccess(
 ): Promise<Map<string, StoryAccess>> {
   const out = new Map<string, StoryAccess>();
   if (stories.length === 0) return out;
-  const ids = stories.map((s) => s.id);
-  const [profiles, rows] = await Promise.all([
-    deps.licenseProfiles.forStories(ids),
-    deps.db.selectFrom('stories').select(['id', 'syndication', 'embargo_until']).where('id', 'in', ids).execute(),
-  ]);
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const ids = [...new Set(stories.map((s) => s.id))];
+  const profiles = await deps.licenseProfiles.forStories(ids);
+  // The live version's switch and embargo: an unpublished edit changes nothing for partners.
+  const byId = new Map<string, { syndication: Syndication; embargo_until: string | null }>();
+  for (const part of chunks(ids)) {
+    const rows = await deps.db
+      .selectFrom('stories as s')
+      .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
+      .select(['s.id', 'v.syndication', 'v.embargo_until'])
+      .where('s.id', 'in', part)
+      .execute();
+    for (const r of rows) byId.set(r.id, r);
+  }
   const nowIso = now.toISOString();
   for (const s of stories) {
     const storyProfile = profiles.get(s.id);
