@@ -5,14 +5,19 @@
  *   GET /api/v1/stories/{id}                                 one story
  *
  * Authorization: `Bearer <partner API key>`. Keys are looked up on every request, so a revoked
- * key (401) or a suspended partner (403) stops working at once. Each key has its own rate limit
- * (config.apiRateLimitPerMinute), checked before the key is even looked up, so a client
- * hammering the API costs no database work once over its allowance.
+ * key (401) or a suspended partner (403) stops working at once.
+ *
+ * Rate limits (config.apiRateLimitPerMinute) are per partner, not per key: a partner cannot
+ * multiply its allowance by creating keys. They are checked before the key is looked up, so a
+ * client over its allowance costs no database work: a key this node has already seen belongs to
+ * a known partner (remembered by the key's hash), and anything else — no key, a malformed key, a
+ * key not seen yet — counts against the caller's address first. A key that proves valid then
+ * counts against its partner as well.
  *
  * ninjs 2.2 by default; 3.1 with `?ninjs=3` (or 3.1) or an Accept header whose profile names
  * ninjs 3, e.g. `Accept: application/json; profile="http://iptc.org/std/ninjs/3.1"`.
  */
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type {} from '@fastify/rate-limit';
 import type {} from '@fastify/swagger';
@@ -85,9 +90,33 @@ const errors = { '4xx': ErrorResponse };
 const AUTH_DESCRIPTION =
   'Authenticate with `Authorization: Bearer <partner API key>` (create keys in the partner portal). ' +
   '401: missing, unknown or revoked key. 403: the partner account is not approved (pending, rejected or suspended). ' +
-  '429: over the per-key rate limit; wait for the seconds in `Retry-After`.';
+  '429: over your rate limit (per partner, whatever the key); wait for the seconds in `Retry-After`.';
 
 const partners = new WeakMap<FastifyRequest, Partner>();
+
+/** The shape of the keys the partner portal creates: `fwp_` and 32 random bytes in base64url. */
+const PARTNER_KEY = /^fwp_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Which partner a key (by its hash) belonged to when last looked up, for choosing its rate-limit
+ * bucket before the lookup. It never grants access: every request is still checked against the
+ * database. Bounded; the oldest entries go first.
+ */
+class KnownKeys {
+  private readonly map = new Map<string, string>();
+  constructor(private readonly max = 10_000) {}
+  get(hash: string): string | undefined {
+    return this.map.get(hash);
+  }
+  set(hash: string, partnerId: string): void {
+    this.map.delete(hash);
+    this.map.set(hash, partnerId);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+  delete(hash: string): void {
+    this.map.delete(hash);
+  }
+}
 
 function bearer(request: FastifyRequest): string | undefined {
   const m = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(request.headers.authorization ?? '');
@@ -124,30 +153,44 @@ export async function registerContentApi(app: FastifyInstance, services: Service
   // The response schemas document the API; ninjs documents must reach the partner whole.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  // Keyed on a hash of the key (never the key itself, which would then sit in the limiter's
-  // memory); callers without a key share their address's allowance.
+  // One limiter, two kinds of allowance: `partner:<id>` and `ip:<address>`. The bucket is chosen
+  // per request (limitKeys) before the hook runs.
+  const limitKeys = new WeakMap<FastifyRequest, string>();
   const limiter = app.rateLimit({
     max: services.config.apiRateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (request) => {
-      const key = bearer(request);
-      return key ? `key:${sha256Hex(key)}` : `ip:${request.ip}`;
-    },
+    keyGenerator: (request) => limitKeys.get(request) ?? `ip:${request.ip}`,
   }) as unknown as onRequestAsyncHookHandler;
-  app.addHook('onRequest', limiter);
+  const charge = async (request: FastifyRequest, reply: FastifyReply, bucket: string) => {
+    limitKeys.set(request, bucket);
+    await limiter.call(app, request, reply);
+  };
+  const knownKeys = new KnownKeys();
 
   app.addHook('onRequest', async (request, reply) => {
     const key = bearer(request);
-    if (!key) {
-      reply.header('WWW-Authenticate', 'Bearer realm="Freewire content API"');
-      throw new AppError('UNAUTHENTICATED', 'Send your partner API key as "Authorization: Bearer <key>".');
+    if (!key || !PARTNER_KEY.test(key)) {
+      await charge(request, reply, `ip:${request.ip}`);
+      reply.header('WWW-Authenticate', key ? 'Bearer realm="Freewire content API", error="invalid_token"' : 'Bearer realm="Freewire content API"');
+      throw key
+        ? new AppError('UNAUTHENTICATED', 'This API key is not valid or has been revoked. Create a new one in the partner portal.')
+        : new AppError('UNAUTHENTICATED', 'Send your partner API key as "Authorization: Bearer <key>".');
     }
+    // Only a hash of the key is kept in memory, like in the database.
+    const hash = sha256Hex(key);
+    const knownPartner = knownKeys.get(hash);
+    await charge(request, reply, knownPartner ? `partner:${knownPartner}` : `ip:${request.ip}`);
     const resolved = await services.partners.resolveApiKey(key);
     if (!resolved) {
+      knownKeys.delete(hash);
       reply.header('WWW-Authenticate', 'Bearer realm="Freewire content API", error="invalid_token"');
       throw new AppError('UNAUTHENTICATED', 'This API key is not valid or has been revoked. Create a new one in the partner portal.');
     }
     const { partner } = resolved;
+    if (knownPartner !== partner.id) {
+      knownKeys.set(hash, partner.id);
+      await charge(request, reply, `partner:${partner.id}`);
+    }
     switch (partner.status) {
       case 'approved':
         break;
