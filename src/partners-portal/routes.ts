@@ -12,7 +12,6 @@
  *   approved… the same plus requireApprovedPartner        (stories, keys, feeds, usage)
  */
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
-import { LoginLimiter } from '../newsroom/login-limiter.js';
 import type { Services } from '../services.js';
 import { loadPartner, requireApprovedPartner, requirePartnerPage, verifyPartnerCsrf } from './auth.js';
 import { accountHandlers } from './handlers/account.js';
@@ -28,8 +27,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     scope.addHook('preHandler', loadPartner(services));
     registerPortalErrors(scope, services);
 
-    const limiter = new LoginLimiter(services.config.loginRateLimitPerMinute);
-    const session = sessionHandlers(services, limiter);
+    const session = sessionHandlers(services);
     const account = accountHandlers(services);
     const stories = storyHandlers(services);
     const usage = usageHandlers(services);
@@ -40,12 +38,13 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     const form = guard(requirePartnerPage, verifyPartnerCsrf);
     const approvedPage = guard(requirePartnerPage, requireApprovedPartner);
     const approvedForm = guard(requirePartnerPage, verifyPartnerCsrf, requireApprovedPartner);
-    // Per address; the per-account limit is LoginLimiter, inside the handler.
+    // Per address, for accepting invitations. Logins are slowed per (account, address) and per
+    // address by services.loginLimiter, inside the handler.
     const loginLimit = { rateLimit: { max: services.config.loginRateLimitPerMinute, timeWindow: '1 minute' } };
 
     // ---- session and invitations ----------------------------------------------------------------
     scope.get('/partners/login', session.form);
-    scope.post('/partners/login', { ...preLogin, config: loginLimit }, session.login);
+    scope.post('/partners/login', preLogin, session.login);
     scope.post('/partners/logout', form, session.logout);
     scope.get('/partners/invite/:token', session.showInvitation);
     scope.post('/partners/invite/:token', { ...preLogin, config: loginLimit }, session.acceptInvitation);
