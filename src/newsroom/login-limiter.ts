@@ -127,7 +127,7 @@ export class LoginLimiter {
         .onConflict((oc) =>
           oc.column('key').doUpdateSet({
             // A key quiet for the whole period starts again from one.
-            failures: sql<number>`case when login_throttle.last_failure_at < ${cutoff} then 1 else login_throttle.failures + 1 end`,
+            failures: sql<number>`case when login_throttle.last_failure_at <= ${cutoff} then 1 else login_throttle.failures + 1 end`,
             last_failure_at: stamp,
           }),
         )

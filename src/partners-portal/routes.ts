@@ -15,6 +15,7 @@ import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { Services } from '../services.js';
 import { loadPartner, requireApprovedPartner, requirePartnerPage, verifyPartnerCsrf } from './auth.js';
 import { accountHandlers } from './handlers/account.js';
+import { passwordHandlers } from './handlers/password.js';
 import { sessionHandlers } from './handlers/session.js';
 import { storyHandlers } from './handlers/stories.js';
 import { usageHandlers } from './handlers/usage.js';
@@ -29,6 +30,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
 
     const session = sessionHandlers(services);
     const account = accountHandlers(services);
+    const password = passwordHandlers(services);
     const stories = storyHandlers(services);
     const usage = usageHandlers(services);
 
@@ -55,6 +57,8 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     scope.post('/partners/follows', form, account.addFollow);
     scope.post('/partners/follows/:id/remove', form, account.removeFollow);
     scope.post('/partners/follows/prefs', form, account.savePrefs);
+    scope.get('/partners/password', page, password.show);
+    scope.post('/partners/password', form, password.change);
 
     // ---- keys and feed links (approved partners) -------------------------------------------------
     scope.get('/partners/keys', approvedPage, account.keys);
