@@ -189,3 +189,31 @@ forEachDialect('the counters live in the database: another node (another app on 
     await a.close();
   }
 });
+
+forEachDialect('the Account page password check shares the (account, address) budget: a stolen session cannot guess on', async (_t, tdb) => {
+  const t = await buildTestApp(tdb, { FREEWIRE_LOGIN_RATE_LIMIT: '3' });
+  try {
+    const clock = fakeClock(t);
+    const change = (current: string, ip: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/newsroom/account/password',
+        remoteAddress: ip,
+        headers: { cookie: t.reporter.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: t.reporter.csrf, currentPassword: current, password: 'a-new-password-123', confirmPassword: 'a-new-password-123' }).toString(),
+      });
+    for (let i = 0; i < 3; i++) assert.equal((await change(`guess-${i}-password`, ATTACKER)).statusCode, 400);
+    const slowed = await change(t.reporter.password, ATTACKER);
+    assert.equal(slowed.statusCode, 429);
+    assert.equal(slowed.headers['retry-after'], '1');
+    assert.match(slowed.body, /Too many failed attempts to confirm your password from here\. Try again in 1 second\./);
+    assert.ok(await t.services.users.authenticate(t.reporter.email, t.reporter.password), 'nothing changed');
+    // The login form from that address is slowed for this account too; from elsewhere it is not.
+    assert.equal((await preLogin(t, '/newsroom/login', t.reporter.email, t.reporter.password, ATTACKER)).statusCode, 429);
+    assert.equal((await preLogin(t, '/newsroom/login', t.reporter.email, t.reporter.password, OWNER)).statusCode, 303);
+    clock.advance(1000);
+    assert.equal((await change(t.reporter.password, ATTACKER)).statusCode, 303);
+  } finally {
+    await t.close();
+  }
+});
