@@ -24,6 +24,7 @@ export interface Config {
   readonly schedulerIntervalMs: number;
   /** How often a node checks the shared database for changes made by other nodes (ms). */
   readonly cacheSyncIntervalMs: number;
+  /** Free failed logins per (account, address) before the login slows down; see src/newsroom/login-limiter.ts. */
   readonly loginRateLimitPerMinute: number;
   readonly maxUploadBytes: number;
   /** smtp(s)://user:pass@host:port — unset keeps mail in the newsroom's outbox instead of sending. */
@@ -65,7 +66,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'FREEWIRE_SESSION_TTL_HOURS', description: 'How long a staff session lasts without activity', example: '336' },
   { name: 'FREEWIRE_SCHEDULER_INTERVAL_MS', description: 'How often scheduled stories are checked', example: '5000' },
   { name: 'FREEWIRE_CACHE_SYNC_INTERVAL_MS', description: 'How often page caches check the database for changes from other nodes', example: '1000' },
-  { name: 'FREEWIRE_LOGIN_RATE_LIMIT', description: 'Login attempts allowed per minute per address and per account', example: '10' },
+  { name: 'FREEWIRE_LOGIN_RATE_LIMIT', description: 'Failed logins per account and address before each further attempt waits (1 s, doubling to 30 s); an address gets five times as many across all accounts. Also invitation submissions per minute per address', example: '10' },
   { name: 'FREEWIRE_MAX_UPLOAD_BYTES', description: 'Largest accepted upload (logo, images) in bytes', example: '5242880' },
   { name: 'FREEWIRE_SMTP_URL', description: 'smtp://user:pass@host:587 or smtps://… to send mail (unset: mail stays in the newsroom outbox). FREEWIRE_SMTP_URL_FILE reads it from a file', example: '' },
   { name: 'FREEWIRE_MAIL_FROM', description: 'Sender address for mail to applicants and partners', example: 'Newsroom <newsroom@example.org>' },

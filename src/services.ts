@@ -20,6 +20,7 @@ import { UsageService } from './usage/usage.service.js';
 import { Mailer } from './mail/mailer.js';
 import { PartnerAccountsService } from './partners-portal/accounts.service.js';
 import { PartnerAccess } from './syndication/access.js';
+import { LoginLimiter } from './newsroom/login-limiter.js';
 
 export interface Services {
   config: Config;
@@ -45,6 +46,8 @@ export interface Services {
   partnerAccounts: PartnerAccountsService;
   /** What each partner may have and its change list (content API, partner feeds). */
   partnerAccess: PartnerAccess;
+  /** Failed-login counters for the newsroom and the partner portal, shared by all nodes. */
+  loginLimiter: LoginLimiter;
 }
 
 export function createServices(config: Config, database: Database): Services {
@@ -71,5 +74,6 @@ export function createServices(config: Config, database: Database): Services {
     mailer: new Mailer(db, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
     partnerAccounts: new PartnerAccountsService(db, dialect, config.sessionTtlHours),
     partnerAccess: new PartnerAccess(db, dialect, search),
+    loginLimiter: new LoginLimiter(db, { freeFailures: config.loginRateLimitPerMinute }),
   };
 }

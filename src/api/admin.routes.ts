@@ -476,4 +476,17 @@ export async function registerAdminApi(app: FastifyInstance, services: Services)
       return reply.code(204).send();
     },
   );
+
+  app.delete<{ Params: Id }>(
+    '/users/:id/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke every active API token of a user at once (admins); audit-logged',
+        params: S.IdParams,
+        response: responses({ 200: S.RevokedTokens }),
+      },
+    },
+    async (request) => ({ revoked: await services.users.revokeAllTokens(apiActor(request), request.params.id) }),
+  );
 }

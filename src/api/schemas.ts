@@ -485,3 +485,8 @@ export const ApiToken = Type.Object(
 
 export type StoryListQueryT = Static<typeof StoryListQuery>;
 export type AuditQueryT = Static<typeof AuditQuery>;
+
+export const RevokedTokens = Type.Object(
+  { revoked: Type.Integer({ minimum: 0, description: 'How many of the user’s tokens were active and are now revoked' }) },
+  { title: 'RevokedTokens' },
+);

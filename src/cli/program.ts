@@ -74,7 +74,7 @@ export function buildProgram(): Command {
     .action(action(async () => (await import('./users.js')).listUsers()));
   user
     .command('set-password')
-    .description("set a user's password (prints a generated one unless --password-stdin)")
+    .description("set a user's password and log out their sessions (prints a generated one unless --password-stdin)")
     .requiredOption('--email <email>', 'whose password')
     .option('--password-stdin', 'read the new password from stdin')
     .addHelpText('after', examples([["printf '%s\\n' \"$PW\" | freewire user set-password --email ed@example.org --password-stdin", 'reset a forgotten password']]))
@@ -108,10 +108,17 @@ export function buildProgram(): Command {
     .action(action(async (opts: { user?: string }) => (await import('./tokens.js')).listTokens(opts)));
   token
     .command('revoke')
-    .description('revoke an API token by its id or its prefix')
-    .argument('<id-or-prefix>', 'as shown by token list')
-    .addHelpText('after', examples([['freewire token revoke fw_AbC123', 'revoke by prefix']]))
-    .action(action(async (idOrPrefix: string) => (await import('./tokens.js')).revokeToken(idOrPrefix)));
+    .description('revoke an API token by its id or its prefix, or every token of a user with --user')
+    .argument('[id-or-prefix]', 'as shown by token list')
+    .option('--user <email>', 'revoke all of this user’s active tokens')
+    .addHelpText(
+      'after',
+      examples([
+        ['freewire token revoke fw_AbC123', 'revoke by prefix'],
+        ['freewire token revoke --user ed@example.org', 'a laptop with tokens on it was lost'],
+      ]),
+    )
+    .action(action(async (idOrPrefix: string | undefined, opts: { user?: string }) => (await import('./tokens.js')).revokeToken(idOrPrefix, opts)));
 
   program
     .command('backup')

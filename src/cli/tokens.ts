@@ -1,7 +1,7 @@
 /** `freewire token …`: Admin API tokens. `create` prints only the token, so it can be captured. */
 import { CLI_ACTOR, withServices } from './context.js';
 import { findUser } from './users.js';
-import { note, out, table } from './output.js';
+import { CliError, note, out, table } from './output.js';
 
 export async function createToken(opts: { user: string; name?: string }): Promise<void> {
   await withServices(async ({ services }) => {
@@ -32,9 +32,18 @@ export async function listTokens(opts: { user?: string }): Promise<void> {
   });
 }
 
-export async function revokeToken(idOrPrefix: string): Promise<void> {
+export async function revokeToken(idOrPrefix: string | undefined, opts: { user?: string } = {}): Promise<void> {
+  if ((idOrPrefix === undefined) === (opts.user === undefined)) {
+    throw new CliError('give either a token id or prefix, or --user <email>', 'Examples: freewire token revoke fw_AbC123 | freewire token revoke --user ed@example.org');
+  }
   await withServices(async ({ services }) => {
-    await services.users.revokeToken(CLI_ACTOR, idOrPrefix.trim());
-    out(`Revoked API token ${idOrPrefix.trim()}.`);
+    if (opts.user !== undefined) {
+      const user = await findUser(services, opts.user);
+      const n = await services.users.revokeAllTokens(CLI_ACTOR, user.id);
+      out(`Revoked ${n} API ${n === 1 ? 'token' : 'tokens'} of ${user.email}.`);
+      return;
+    }
+    await services.users.revokeToken(CLI_ACTOR, idOrPrefix!.trim());
+    out(`Revoked API token ${idOrPrefix!.trim()}.`);
   });
 }

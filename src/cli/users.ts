@@ -38,8 +38,8 @@ export async function setPassword(opts: { email: string; passwordStdin?: boolean
   const password = supplied ?? generatePassword();
   await withServices(async ({ services }) => {
     const user = await findUser(services, opts.email);
-    await services.users.setPassword(CLI_ACTOR, user.id, password);
-    out(`Password changed for ${user.email}.`);
+    const { sessionsEnded } = await services.users.setPassword(CLI_ACTOR, user.id, password);
+    out(`Password changed for ${user.email}; ${sessionsEnded} ${sessionsEnded === 1 ? 'session' : 'sessions'} logged out.`);
     if (!supplied) out(`Password: ${password}  (shown once)`);
   });
 }

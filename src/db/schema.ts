@@ -352,6 +352,15 @@ export interface MailOutboxTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** The part of the message kept out of text_body (an invitation link) until it is sent; then null. */
+  secret: string | null;
+}
+
+/** Failed logins per sha256(scope, account, address) or sha256(scope, address). */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_at: string;
 }
 
 export interface PixelTokensTable {
@@ -428,6 +437,7 @@ export interface DB {
   partner_follows: PartnerFollowsTable;
   partner_prefs: PartnerPrefsTable;
   mail_outbox: MailOutboxTable;
+  login_throttle: LoginThrottleTable;
   pixel_tokens: PixelTokensTable;
   usage_daily: UsageDailyTable;
   usage_pages: UsagePagesTable;

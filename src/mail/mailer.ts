@@ -7,6 +7,8 @@
  * - SMTP configured: the row is `queued`, sent at once, then marked `sent` or `failed`; failed and
  *   stranded rows are retried by a small loop with growing pauses, up to MAX_ATTEMPTS.
  *
+ * Secrets (invitation links) never sit in the text the newsroom reads: see MailMessage.secret.
+ *
  * Several nodes may run the loop. An attempt is claimed by bumping `attempts` from the value that
  * was read (compare-and-set), so two nodes never send the same attempt of the same message.
  */
@@ -19,9 +21,20 @@ import { newId } from '../util/ids.js';
 export interface MailMessage {
   to: string;
   subject: string;
+  /** With a `secret`, holds SECRET_PLACEHOLDER where the secret goes. */
   text: string;
   html?: string | undefined;
+  /**
+   * A part only the recipient may read, e.g. an invitation link. The outbox, which editors read,
+   * keeps the placeholder; the secret is stored apart and put in only when the message is handed
+   * to SMTP, then deleted. Without SMTP it is not stored at all (nothing would ever send it):
+   * an admin creates a fresh link for the recipient instead.
+   */
+  secret?: string | undefined;
 }
+
+/** What the outbox shows in place of a message's secret. */
+export const SECRET_PLACEHOLDER = '[invitation link — sent to the recipient only]';
 
 export interface OutboxMessage {
   id: string;
@@ -118,6 +131,11 @@ export class Mailer {
   private row(msg: MailMessage) {
     const to = msg.to.trim().toLowerCase();
     if (!validAddress(to)) throw new AppError('VALIDATION', 'The recipient is not an email address.', { details: { to: ['must be an email address'] } });
+    // A programming error, not bad input: a secret with nowhere to go would silently vanish,
+    // and a placeholder without a secret would reach the recipient as is.
+    if ((msg.secret !== undefined) !== msg.text.includes(SECRET_PLACEHOLDER)) {
+      throw new Error('A mail secret and SECRET_PLACEHOLDER in its text go together.');
+    }
     return {
       id: newId(),
       to_address: to,
@@ -129,6 +147,7 @@ export class Mailer {
       last_error: null,
       created_at: new Date().toISOString(),
       sent_at: null,
+      secret: this.delivers ? (msg.secret ?? null) : null,
     };
   }
 
@@ -182,19 +201,28 @@ export class Mailer {
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) return false;
     const r = await this.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    // split/join rather than replace(): a `$` in the secret must not act as a replacement pattern.
+    const reveal = (body: string) => (r.secret === null ? body : body.split(SECRET_PLACEHOLDER).join(r.secret));
     try {
       await this.getTransport().sendMail({
         from: this.opts.from,
         to: r.to_address,
         subject: r.subject,
-        text: r.text_body,
-        ...(r.html_body ? { html: r.html_body } : {}),
+        text: reveal(r.text_body),
+        ...(r.html_body ? { html: reveal(r.html_body) } : {}),
       });
-      await this.db.updateTable('mail_outbox').set({ status: 'sent', sent_at: new Date().toISOString(), last_error: null }).where('id', '=', id).execute();
+      // Delivered: the secret has no reason to stay in the database.
+      await this.db.updateTable('mail_outbox').set({ status: 'sent', sent_at: new Date().toISOString(), last_error: null, secret: null }).where('id', '=', id).execute();
       return true;
     } catch (err) {
       const message = oneLine(err instanceof Error ? err.message : String(err), 500) || 'unknown error';
-      await this.db.updateTable('mail_outbox').set({ status: 'failed', last_error: message }).where('id', '=', id).execute();
+      // The last attempt gives up, and with it the secret (an admin can create a fresh link).
+      const givenUp = seenAttempts + 1 >= MAX_ATTEMPTS;
+      await this.db
+        .updateTable('mail_outbox')
+        .set({ status: 'failed', last_error: message, ...(givenUp ? { secret: null } : {}) })
+        .where('id', '=', id)
+        .execute();
       return false;
     }
   }

@@ -17,8 +17,6 @@ export function registerNewsroomErrors(app: FastifyInstance, services: Services)
     else request.log.debug({ code: mapped.code }, 'newsroom request rejected');
     if (mapped.code === 'PAYLOAD_TOO_LARGE') {
       mapped.message = `The upload is too large: the limit is ${formatBytes(services.config.maxUploadBytes)}.`;
-    } else if (mapped.code === 'RATE_LIMITED' && request.url.startsWith('/newsroom/login')) {
-      mapped.message = 'Too many login attempts from your network. Wait a minute, then try again.';
     }
     if (wantsJson(request)) return sendError(request, reply, mapped);
     try {

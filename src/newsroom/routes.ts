@@ -24,19 +24,17 @@ import { userHandlers } from './handlers/users.js';
 import { versionHandlers } from './handlers/versions.js';
 import { registerNewsroomErrors } from './errors.js';
 import { requirePermission, requireStaffJson } from './http.js';
-import { LoginLimiter } from './login-limiter.js';
 
 export function registerNewsroomRoutes(app: FastifyInstance, services: Services): void {
   registerNewsroomErrors(app, services);
 
-  const limiter = new LoginLimiter(services.config.loginRateLimitPerMinute);
-  const auth = authHandlers(services, limiter);
+  const auth = authHandlers(services);
   const stories = storyHandlers(services);
   const versions = versionHandlers(services);
   const authors = authorHandlers(services);
   const desks = deskHandlers(services);
   const users = userHandlers(services);
-  const account = accountHandlers(services, limiter);
+  const account = accountHandlers(services);
   const settings = settingsHandlers(services);
   const audit = auditHandlers(services);
 
@@ -46,12 +44,12 @@ export function registerNewsroomRoutes(app: FastifyInstance, services: Services)
   const json = guard(requireStaffJson, verifyCsrf);
   const pageBy = (p: Permission) => guard(requireStaffPage, requirePermission(p));
   const formBy = (p: Permission) => guard(requireStaffPage, verifyCsrf, requirePermission(p));
-  // Per address; the per-account limit is LoginLimiter, inside the handler.
-  const loginLimit = { rateLimit: { max: services.config.loginRateLimitPerMinute, timeWindow: '1 minute' } };
 
   // ---- session --------------------------------------------------------------------------------
   app.get('/newsroom/login', auth.form);
-  app.post('/newsroom/login', { preHandler: [verifyCsrf], config: loginLimit }, auth.login);
+  // Failed logins are slowed per (account, address) and per address by services.loginLimiter,
+  // inside the handler: it counts failures only, shared by all nodes.
+  app.post('/newsroom/login', { preHandler: [verifyCsrf] }, auth.login);
   app.post('/newsroom/logout', form, auth.logout);
   app.post('/newsroom/logout-everywhere', form, auth.logoutEverywhere);
 
@@ -95,6 +93,7 @@ export function registerNewsroomRoutes(app: FastifyInstance, services: Services)
   app.post('/newsroom/users/:id', formBy('users.manage'), users.update);
   app.post('/newsroom/users/:id/status', formBy('users.manage'), users.setStatus);
   app.post('/newsroom/users/:id/password', formBy('users.manage'), users.resetPassword);
+  app.post('/newsroom/users/:id/tokens/revoke', formBy('users.manage'), users.revokeTokens);
 
   // ---- own account (everyone) -----------------------------------------------------------------
   app.get('/newsroom/account', page, account.show);

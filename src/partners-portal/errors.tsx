@@ -10,7 +10,7 @@ export function registerPortalErrors(scope: FastifyInstance, services: Services)
     const mapped = mapError(err);
     if (mapped.status >= 500) request.log.error({ err }, 'partner portal request failed');
     else request.log.debug({ code: mapped.code }, 'partner portal request rejected');
-    if (mapped.code === 'RATE_LIMITED' && /^\/partners\/(login|invite)/.test(request.url)) {
+    if (mapped.code === 'RATE_LIMITED' && request.url.startsWith('/partners/invite/')) {
       mapped.message = 'Too many attempts from your network. Wait a minute, then try again.';
       mapped.headers = { ...mapped.headers, 'Retry-After': '60' };
     }

@@ -12,10 +12,10 @@
  *   approved… the same plus requireApprovedPartner        (stories, keys, feeds, usage)
  */
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
-import { LoginLimiter } from '../newsroom/login-limiter.js';
 import type { Services } from '../services.js';
 import { loadPartner, requireApprovedPartner, requirePartnerPage, verifyPartnerCsrf } from './auth.js';
 import { accountHandlers } from './handlers/account.js';
+import { passwordHandlers } from './handlers/password.js';
 import { sessionHandlers } from './handlers/session.js';
 import { storyHandlers } from './handlers/stories.js';
 import { usageHandlers } from './handlers/usage.js';
@@ -28,9 +28,9 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     scope.addHook('preHandler', loadPartner(services));
     registerPortalErrors(scope, services);
 
-    const limiter = new LoginLimiter(services.config.loginRateLimitPerMinute);
-    const session = sessionHandlers(services, limiter);
+    const session = sessionHandlers(services);
     const account = accountHandlers(services);
+    const password = passwordHandlers(services);
     const stories = storyHandlers(services);
     const usage = usageHandlers(services);
 
@@ -40,12 +40,13 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     const form = guard(requirePartnerPage, verifyPartnerCsrf);
     const approvedPage = guard(requirePartnerPage, requireApprovedPartner);
     const approvedForm = guard(requirePartnerPage, verifyPartnerCsrf, requireApprovedPartner);
-    // Per address; the per-account limit is LoginLimiter, inside the handler.
+    // Per address, for accepting invitations. Logins are slowed per (account, address) and per
+    // address by services.loginLimiter, inside the handler.
     const loginLimit = { rateLimit: { max: services.config.loginRateLimitPerMinute, timeWindow: '1 minute' } };
 
     // ---- session and invitations ----------------------------------------------------------------
     scope.get('/partners/login', session.form);
-    scope.post('/partners/login', { ...preLogin, config: loginLimit }, session.login);
+    scope.post('/partners/login', preLogin, session.login);
     scope.post('/partners/logout', form, session.logout);
     scope.get('/partners/invite/:token', session.showInvitation);
     scope.post('/partners/invite/:token', { ...preLogin, config: loginLimit }, session.acceptInvitation);
@@ -56,6 +57,8 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     scope.post('/partners/follows', form, account.addFollow);
     scope.post('/partners/follows/:id/remove', form, account.removeFollow);
     scope.post('/partners/follows/prefs', form, account.savePrefs);
+    scope.get('/partners/password', page, password.show);
+    scope.post('/partners/password', form, password.change);
 
     // ---- keys and feed links (approved partners) -------------------------------------------------
     scope.get('/partners/keys', approvedPage, account.keys);

@@ -6,6 +6,7 @@
  * The email row is written in the same transaction as the decision (an approval never exists
  * without its invitation mail, nor the reverse); sending happens after the commit.
  */
+import { SECRET_PLACEHOLDER } from '../mail/mailer.js';
 import type { Services } from '../services.js';
 import { SYSTEM_ACTOR, type Actor } from '../users/permissions.js';
 import { formatUtc } from '../newsroom/pages/components.js';
@@ -13,7 +14,10 @@ import type { ApplicationInput, Partner } from './partners.service.js';
 
 export interface Decision {
   partner: Partner;
-  /** Approvals of a partner without a login yet: the link the email carries (also shown once to the API caller). */
+  /**
+   * Approvals of a partner without a login yet: the link the email carries. Returned to the
+   * caller once and never stored in the clear (the outbox keeps a placeholder).
+   */
   invitationUrl: string | null;
   /** The outbox row of the email telling the applicant. */
   mailId: string;
@@ -67,7 +71,7 @@ export async function approvePartner(services: Services, actor: Actor, id: strin
         `Good news: ${p.outlet} is approved to republish stories from ${site}.`,
         '',
         `Set up your partner login with this link. It works once, and until ${formatUtc(inv.expiresAt)}:`,
-        invitationUrl,
+        SECRET_PLACEHOLDER,
         '',
         'In your partner dashboard you can create API keys, choose the desks and topics you follow, and copy a ready-to-paste snippet for every story you may republish.',
         '',
@@ -75,6 +79,8 @@ export async function approvePartner(services: Services, actor: Actor, id: strin
         '',
         signOff(site),
       ].join('\n'),
+      // Editors read the outbox; the link is a credential for the partner alone.
+      secret: invitationUrl,
     });
   });
   services.mailer.flushLater([mailId]);

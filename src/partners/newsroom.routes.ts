@@ -16,7 +16,7 @@ import type { Errors } from '../newsroom/pages/components.js';
 import { can, type Permission } from '../users/permissions.js';
 import { MAIL_STATUSES } from '../mail/mailer.js';
 import { PARTNER_STATUSES, type Partner } from './partners.service.js';
-import { approvePartner, rejectPartner, suspendPartner } from './decisions.js';
+import { approvePartner, invitationPath, rejectPartner, suspendPartner } from './decisions.js';
 import { MailListPage, MailViewPage, PartnerDetailPage, PartnersListPage, RulesPage, rulesValues, type RulesValues } from './pages/review.js';
 
 const PAGE_SIZE = 50;
@@ -37,7 +37,14 @@ export async function registerPartnerReviewRoutes(app: FastifyInstance, services
     request: FastifyRequest,
     reply: FastifyReply,
     partner: Partner,
-    opts: { rejectErrors?: Errors | undefined; rejectReason?: string; suspendErrors?: Errors | undefined; message?: string; status?: number } = {},
+    opts: {
+      rejectErrors?: Errors | undefined;
+      rejectReason?: string;
+      suspendErrors?: Errors | undefined;
+      message?: string;
+      status?: number;
+      newInvitation?: { url: string; expiresAt: string };
+    } = {},
   ) {
     const [users, keys, mail] = await Promise.all([
       services.partners.listUsers(partner.id),
@@ -49,7 +56,15 @@ export async function registerPartnerReviewRoutes(app: FastifyInstance, services
       request,
       reply,
       { title: partner.outlet, section: 'partners', status: opts.status },
-      PartnerDetailPage({ partner, users, keys, mail: mail.items, csrf: staff(request).csrfToken, ...opts }),
+      PartnerDetailPage({
+        partner,
+        users,
+        keys,
+        mail: mail.items,
+        csrf: staff(request).csrfToken,
+        canInvite: partner.status === 'approved' && users.length === 0 && can(staff(request).actor, 'users.manage'),
+        ...opts,
+      }),
     );
   }
 
@@ -123,12 +138,25 @@ export async function registerPartnerReviewRoutes(app: FastifyInstance, services
     try {
       const d = await approvePartner(services, staff(request).actor, before.id);
       const text = d.invitationUrl
-        ? `${d.partner.outlet} is approved. The invitation email to ${d.partner.email} ${services.mailer.delivers ? 'is on its way' : 'is held in the outbox (no SMTP configured)'}.`
+        ? `${d.partner.outlet} is approved. The invitation email to ${d.partner.email} ${services.mailer.delivers ? 'is on its way' : 'is held in the outbox without its link (no SMTP configured): an admin can create the link on this page and pass it on'}.`
         : `${d.partner.outlet} has its access back, and has been told by email.`;
       return redirectWithFlash(reply, `/newsroom/partners/${before.id}`, { kind: 'success', text, link: { href: `/newsroom/mail/${d.mailId}`, label: 'View the email' } }, secure);
     } catch (err) {
       if (!isFormError(err)) throw err;
       return detailPage(request, reply, await services.partners.get(before.id), { message: err.message, status: err.status });
+    }
+  });
+
+  // Admins only: the link is a credential, and editors read the outbox it is kept out of.
+  app.post('/newsroom/partners/:id/invitation', formBy('users.manage'), async (request, reply) => {
+    const partner = await services.partners.get(partnerId(request));
+    try {
+      const inv = await services.partners.reissueInvitation(staff(request).actor, partner.id);
+      // Rendered, not redirected: the link is shown this once and must not travel in a cookie or URL.
+      return await detailPage(request, reply, partner, { newInvitation: { url: `${services.config.publicUrl}${invitationPath(inv.token)}`, expiresAt: inv.expiresAt }, status: 201 });
+    } catch (err) {
+      if (!isFormError(err)) throw err;
+      return detailPage(request, reply, partner, { message: err.message, status: err.status });
     }
   });
 

@@ -266,6 +266,26 @@ export class PartnersService {
     return { id, token, email: p.email, expiresAt };
   }
 
+  /**
+   * A fresh invitation link for an approved partner nobody has accepted one for yet, for an admin
+   * to pass on by hand: without SMTP the outbox keeps only a placeholder for the link, and an
+   * email can be lost. Earlier unused links stop working, so at most one is live. Admins only
+   * (the link is a credential), audit-logged; the token is returned once and stored as a hash.
+   */
+  async reissueInvitation(actor: Actor, partnerId: string): Promise<{ id: string; token: string; email: string; expiresAt: string }> {
+    assertCan(actor, 'users.manage');
+    const partner = await this.get(partnerId);
+    return this.db.transaction().execute(async (trx) => {
+      const hasLogin = await trx.selectFrom('partner_users').select('id').where('partner_id', '=', partner.id).executeTakeFirst();
+      if (hasLogin) throw new AppError('CONFLICT', `${partner.outlet} already has a partner login; they sign in at /partners.`);
+      const now = new Date().toISOString();
+      await trx.updateTable('partner_invitations').set({ expires_at: now }).where('partner_id', '=', partner.id).where('accepted_at', 'is', null).where('expires_at', '>', now).execute();
+      const inv = await this.createInvitation(partner.id, trx);
+      await recordAudit(trx, actor, 'partner.invitation_link', { type: 'partner', id: partner.id }, { invitationId: inv.id });
+      return inv;
+    });
+  }
+
   private async usableInvitation(token: unknown, now: Date) {
     if (typeof token !== 'string' || token.length < 20 || token.length > 200) throw new AppError('NOT_FOUND', 'This invitation link is not valid. Check that you copied all of it.');
     const inv = await this.db.selectFrom('partner_invitations').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();

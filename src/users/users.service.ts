@@ -132,14 +132,26 @@ export class UsersService {
     return toPublicUser(await this.get(id));
   }
 
-  async setPassword(actor: Actor, id: string, password: string): Promise<void> {
+  /**
+   * Sets a password and ends the user's sessions (ASVS 5.0 V7.4.3): whoever knew the old password,
+   * or holds a stolen cookie, is out. `keepSessionId` spares the session the user changed their
+   * own password from (the caller should then rotate it with `rotateSession`). Returns how many
+   * sessions ended. API tokens are left alone: they are separate credentials with their own
+   * revocation (`revokeAllTokens`).
+   */
+  async setPassword(actor: Actor, id: string, password: string, opts: { keepSessionId?: string } = {}): Promise<{ sessionsEnded: number }> {
     if (actor.id !== id) assertCan(actor, 'users.manage');
     const problem = passwordProblem(password);
     if (problem) throw new AppError('VALIDATION', `Password ${problem}.`, { details: { password: [problem] } });
+    await this.get(id);
     const hash = await hashPassword(password);
-    await this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ password_hash: hash, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
-      await recordAudit(trx, actor, 'user.password', { type: 'user', id });
+      let ended = trx.deleteFrom('sessions').where('user_id', '=', id);
+      if (opts.keepSessionId !== undefined) ended = ended.where('id', '!=', opts.keepSessionId);
+      const sessionsEnded = Number((await ended.executeTakeFirst()).numDeletedRows);
+      await recordAudit(trx, actor, 'user.password', { type: 'user', id }, { sessionsEnded });
+      return { sessionsEnded };
     });
   }
 
@@ -197,6 +209,17 @@ export class UsersService {
         .execute();
     }
     return { user, csrfToken: session.csrf_token, sessionId: id };
+  }
+
+  /**
+   * Gives a session a new token (and CSRF token) in place, keeping its row: after a password
+   * change the cookie that was sent with the old password is worth nothing.
+   */
+  async rotateSession(sessionId: string): Promise<{ token: string; csrfToken: string } | undefined> {
+    const token = randomToken();
+    const csrfToken = randomToken();
+    const r = await this.db.updateTable('sessions').set({ id: sha256Hex(token), csrf_token: csrfToken }).where('id', '=', sessionId).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? { token, csrfToken } : undefined;
   }
 
   async destroySession(sessionId: string): Promise<void> {
@@ -274,6 +297,18 @@ export class UsersService {
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', token.id).execute();
       await recordAudit(trx, actor, 'token.revoke', { type: 'api_token', id: token.id });
+    });
+  }
+
+  /** Revokes every active API token of a user at once; returns how many were revoked. */
+  async revokeAllTokens(actor: Actor, userId: string): Promise<number> {
+    assertCan(actor, 'users.manage');
+    await this.get(userId);
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+      const revoked = Number(r.numUpdatedRows);
+      await recordAudit(trx, actor, 'token.revoke_all', { type: 'user', id: userId }, { revoked });
+      return revoked;
     });
   }
 

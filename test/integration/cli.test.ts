@@ -142,9 +142,12 @@ describe('with a SQLite data dir', () => {
     assert.ok(password && password.length >= 16, r.stdout);
     await inProcess(async (services) => assert.ok(await services.users.authenticate('rep@y.org', password)));
 
+    const sessionToken = await inProcess(async (services) => (await services.users.createSession((await services.users.findByEmail('rep@y.org'))!, 'laptop')).token);
     const reset = await cli(['user', 'set-password', '--email', 'rep@y.org', '--password-stdin'], { env, input: 'a brand new password\n' });
     assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /Password changed for rep@y\.org; 1 session logged out\./);
     await inProcess(async (services) => {
+      assert.equal(await services.users.resolveSession(sessionToken), undefined, 'whoever was signed in is logged out');
       assert.equal(await services.users.authenticate('rep@y.org', password), undefined, 'the old password no longer works');
       assert.ok(await services.users.authenticate('rep@y.org', 'a brand new password'));
     });
@@ -193,6 +196,18 @@ describe('with a SQLite data dir', () => {
     assert.equal(await works(), false);
     assert.match((await cli(['token', 'list'], { env })).stdout, /revoked/);
     assertFailed(await cli(['token', 'revoke', 'fw_nothing'], { env }), /No API token matches/);
+
+    // Every token of a user at once.
+    const tokens: string[] = [];
+    for (const name of ['one', 'two']) tokens.push((await cli(['token', 'create', '--user', 'x@y.org', '--name', name], { env })).stdout.trim());
+    const all = await cli(['token', 'revoke', '--user', 'x@y.org'], { env });
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /Revoked 2 API tokens of x@y\.org\./);
+    await inProcess(async (services) => {
+      for (const t of tokens) assert.equal(await services.users.resolveToken(t), undefined);
+    });
+    assertFailed(await cli(['token', 'revoke'], { env }), /either a token id or prefix, or --user/);
+    assertFailed(await cli(['token', 'revoke', 'fw_x', '--user', 'x@y.org'], { env }), /either a token id or prefix, or --user/);
     assertFailed(await cli(['token', 'create', '--user', 'ghost@y.org'], { env }), /no user has the email/);
   });
 

@@ -302,16 +302,21 @@ forEachDialect('newsroom account: change own password, create an API token shown
     assert.equal(ok.statusCode, 303);
     assert.ok(await t.services.users.authenticate(t.reporter.email, 'brand-new-password'));
     assert.equal(await t.services.users.authenticate(t.reporter.email, t.reporter.password), undefined);
+    // The session survives the change under a new token (see password-sessions.test.ts).
+    const rotated = ok.cookies.find((c) => c.name === 'fw_session')!.value;
+    const reporterCookie = `fw_session=${rotated}`;
+    const reporterPage = await t.app.inject({ method: 'GET', url: '/newsroom/account', headers: { cookie: reporterCookie } });
+    const reporter = { ...t.reporter, cookie: reporterCookie, csrf: /name="_csrf" value="([^"]+)"/.exec(reporterPage.body)![1]! };
 
-    const noName = await post(t, t.reporter, '/newsroom/account/tokens', { name: '' });
+    const noName = await post(t, reporter, '/newsroom/account/tokens', { name: '' });
     assert.equal(noName.statusCode, 400);
-    const created = await post(t, t.reporter, '/newsroom/account/tokens', { name: 'import script' });
+    const created = await post(t, reporter, '/newsroom/account/tokens', { name: 'import script' });
     assert.equal(created.statusCode, 201);
     assert.equal(created.headers['cache-control'], 'no-store');
     const token = /id="new-token"[^>]*value="(fw_[^"]+)"/.exec(created.body)?.[1];
     assert.ok(token, 'the new token is shown');
     assert.equal((await t.services.users.resolveToken(token))?.id, t.reporter.id);
-    const again = await get(t, t.reporter, '/newsroom/account');
+    const again = await get(t, reporter, '/newsroom/account');
     assert.ok(!again.body.includes(token), 'the token is shown only once');
     assert.match(again.body, /import script/);
 
@@ -319,7 +324,7 @@ forEachDialect('newsroom account: change own password, create an API token shown
     // Someone else's token cannot be revoked from your account page.
     assert.equal((await post(t, t.editor, `/newsroom/account/tokens/${row.id}/revoke`)).statusCode, 404);
     assert.ok(await t.services.users.resolveToken(token));
-    assert.equal((await post(t, t.reporter, `/newsroom/account/tokens/${row.id}/revoke`)).statusCode, 303);
+    assert.equal((await post(t, reporter, `/newsroom/account/tokens/${row.id}/revoke`)).statusCode, 303);
     assert.equal(await t.services.users.resolveToken(token), undefined);
 
     const actions = await auditActions(t);

@@ -172,37 +172,7 @@ forEachDialect('newsroom login: form, success with a safe next, failure without 
   }
 });
 
-forEachDialect('newsroom login is rate limited per account and per address', async (_t, tdb) => {
-  const { t } = await setup(tdb, { FREEWIRE_LOGIN_RATE_LIMIT: '3' });
-  try {
-    // Per account: failures from different addresses still count against the account.
-    for (let i = 0; i < 3; i++) {
-      const res = await login(t, t.admin.email, `wrong-${i}`, { ip: `10.0.1.${i + 1}` });
-      assert.equal(res.statusCode, 401);
-    }
-    const blocked = await login(t, t.admin.email, t.admin.password, { ip: '10.0.1.50' });
-    assert.equal(blocked.statusCode, 429);
-    assert.match(blocked.body, /Too many failed attempts to log in to this account/);
-    assert.equal(cookieValue(blocked, 'fw_session'), undefined, 'even the right password is refused while blocked');
-    // The same answer for an address that is not an account: nothing is revealed.
-    for (let i = 0; i < 3; i++) await login(t, 'ghost@news.test', `wrong-${i}`, { ip: `10.0.2.${i + 1}` });
-    assert.equal((await login(t, 'ghost@news.test', 'x', { ip: '10.0.2.50' })).statusCode, 429);
-    // Other accounts are unaffected.
-    assert.equal((await login(t, t.editor.email, t.editor.password, { ip: '10.0.1.60' })).statusCode, 303);
-
-    // Per address: many accounts from one address.
-    for (let i = 0; i < 3; i++) {
-      const res = await login(t, `someone${i}@news.test`, 'wrong-password', { ip: '10.0.3.1' });
-      assert.equal(res.statusCode, 401);
-    }
-    const limited = await login(t, t.reporter.email, t.reporter.password, { ip: '10.0.3.1' });
-    assert.equal(limited.statusCode, 429);
-    assert.match(limited.body, /Too many login attempts from your network/);
-    assert.ok(limited.headers['retry-after'], 'says when to retry');
-  } finally {
-    await t.close();
-  }
-});
+// The login throttle (per account and address, per address) is in login-throttle.test.ts.
 
 forEachDialect('newsroom CSRF: a missing or wrong token answers 403 and changes nothing', async (_t, tdb) => {
   const { t, basics } = await setup(tdb);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
-import { Mailer } from '../../src/mail/mailer.js';
+import { MAX_ATTEMPTS, Mailer, SECRET_PLACEHOLDER } from '../../src/mail/mailer.js';
 import { sha256Hex } from '../../src/util/ids.js';
 import { buildTestApp, type TestApp, type TestUser } from '../helpers/app.js';
 import { forEachDialect } from '../helpers/dialects.js';
@@ -75,21 +75,44 @@ forEachDialect('approve as editor: invitation email held in the outbox, accepted
     const mail = outbox.items[0]!;
     assert.equal(mail.status, 'held', 'no SMTP configured: held for the newsroom');
     assert.match(mail.subject, /approved/);
-    assert.match(mail.text, /http:\/\/news\.test\/partners\/invite\//);
-    const token = inviteToken(mail.text);
-    const rows = await tdb.database.db.selectFrom('partner_invitations').selectAll().where('partner_id', '=', id).execute();
-    assert.equal(rows.length, 1);
-    assert.equal(rows[0]!.token_hash, sha256Hex(token), 'only the hash is stored');
-    const ttl = Date.parse(rows[0]!.expires_at) - Date.parse(rows[0]!.created_at);
-    assert.equal(ttl, 14 * 86_400_000);
+    // The outbox, which editors read, has a placeholder where the link goes; without SMTP
+    // nothing would ever send the link, so it is not stored at all.
+    assert.match(mail.text, /Set up your partner login with this link\. .*\n\[invitation link — sent to the recipient only\]\n/);
+    assert.doesNotMatch(mail.text, /\/partners\/invite\//);
+    const outboxRow = await tdb.database.db.selectFrom('mail_outbox').selectAll().where('id', '=', mail.id).executeTakeFirstOrThrow();
+    assert.equal(outboxRow.secret, null);
+    const first = await tdb.database.db.selectFrom('partner_invitations').selectAll().where('partner_id', '=', id).execute();
+    assert.equal(first.length, 1);
 
     const mailPage = await t.app.inject({ method: 'GET', url: '/newsroom/mail', headers: { cookie: t.editor.cookie } });
     assert.equal(mailPage.statusCode, 200);
     assert.match(mailPage.body, /approved to republish/);
     const view = await t.app.inject({ method: 'GET', url: `/newsroom/mail/${mail.id}`, headers: { cookie: t.editor.cookie } });
     assert.equal(view.statusCode, 200);
-    assert.ok(view.body.includes(`/partners/invite/${token}`));
+    assert.doesNotMatch(view.body, /partners\/invite/);
+    assert.match(view.body, /an admin creates a fresh one on the partner’s page/);
     assert.equal((await t.app.inject({ method: 'GET', url: '/newsroom/mail', headers: { cookie: t.reporter.cookie } })).statusCode, 403);
+
+    // Only an admin can create a link to pass on; it replaces the one in the email.
+    const editorView = await t.app.inject({ method: 'GET', url: `/newsroom/partners/${id}`, headers: { cookie: t.editor.cookie } });
+    assert.doesNotMatch(editorView.body, /Create an invitation link/);
+    assert.equal((await form(t.app, t.editor, `/newsroom/partners/${id}/invitation`)).statusCode, 403);
+    assert.match((await t.app.inject({ method: 'GET', url: `/newsroom/partners/${id}`, headers: { cookie: t.admin.cookie } })).body, /Create an invitation link/);
+    const created = await form(t.app, t.admin, `/newsroom/partners/${id}/invitation`);
+    assert.equal(created.statusCode, 201);
+    assert.equal(created.headers['cache-control'], 'no-store');
+    const token = inviteToken(/id="new-invitation"[^>]*value="([^"]+)"/.exec(created.body)![1]!);
+    const rows = await tdb.database.db.selectFrom('partner_invitations').selectAll().where('partner_id', '=', id).execute();
+    assert.equal(rows.length, 2);
+    const fresh = rows.find((r) => r.token_hash === sha256Hex(token));
+    assert.ok(fresh, 'only the hash is stored');
+    assert.equal(Date.parse(fresh.expires_at) - Date.parse(fresh.created_at), 14 * 86_400_000);
+    const old = rows.find((r) => r !== fresh)!;
+    assert.ok(Date.parse(old.expires_at) <= Date.now(), 'the earlier link stops working');
+    const audit = await tdb.database.db.selectFrom('audit_log').select(['actor_label', 'target_id']).where('action', '=', 'partner.invitation_link').execute();
+    assert.deepEqual(audit, [{ actor_label: t.admin.email, target_id: id }]);
+    const afterwards = await t.app.inject({ method: 'GET', url: `/newsroom/partners/${id}`, headers: { cookie: t.admin.cookie } });
+    assert.ok(!afterwards.body.includes(token), 'shown once');
 
     const info = await t.services.partners.getInvitation(token);
     assert.equal(info.email, APPLICATION.email);
@@ -101,6 +124,9 @@ forEachDialect('approve as editor: invitation email held in the outbox, accepted
     assert.match(stored.password_hash!, /^\$argon2id\$/);
     await assert.rejects(t.services.partners.acceptInvitation(token, { name: 'Again', password: 'a-long-enough-password' }), (e: { code: string; message: string }) => e.code === 'GONE' && /already been used/.test(e.message));
     await assert.rejects(t.services.partners.acceptInvitation('x'.repeat(43), { name: 'Nobody', password: 'a-long-enough-password' }), (e: { code: string }) => e.code === 'NOT_FOUND');
+    const once = await form(t.app, t.admin, `/newsroom/partners/${id}/invitation`);
+    assert.equal(once.statusCode, 409, 'a partner with a login needs no invitation');
+    assert.match(once.body, /already has a partner login/);
 
     // An expired invitation is refused with its own message.
     await t.services.partners.suspend(SYSTEM_ACTOR, id);
@@ -206,7 +232,8 @@ forEachDialect('Admin API: list, get, approve with invitationUrl, reject, suspen
     assert.equal(d.partner.status, 'approved');
     assert.match(d.invitationUrl, /^http:\/\/news\.test\/partners\/invite\/[A-Za-z0-9_-]{43}$/);
     const mail = await t.services.mailer.get(d.mailId);
-    assert.ok(mail.text.includes(d.invitationUrl));
+    assert.ok(!mail.text.includes(d.invitationUrl), 'the caller gets the link; the outbox does not');
+    assert.ok(mail.text.includes(SECRET_PLACEHOLDER));
     assert.equal((await api(t.app, t.editor, 'POST', `/api/admin/partners/${a}/approve`)).statusCode, 409);
 
     const noReason = await api(t.app, t.editor, 'POST', `/api/admin/partners/${b}/reject`, {});
@@ -353,5 +380,84 @@ forEachDialect('mailer: sends through SMTP and marks the row sent; failures are 
     assert.deepEqual(await held.counts(), { queued: 0, sent: 2, failed: 0, held: 1 });
   } finally {
     await smtp.close();
+  }
+});
+
+/** The text part of a raw message as the fake SMTP server received it (quoted-printable or base64 decoded). */
+function mailBody(raw: string): string {
+  const split = raw.indexOf('\n\n');
+  const head = raw.slice(0, split);
+  const body = raw.slice(split + 2);
+  if (/^Content-Transfer-Encoding: quoted-printable$/im.test(head)) {
+    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  if (/^Content-Transfer-Encoding: base64$/im.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  return body;
+}
+
+forEachDialect('invitation links: SMTP gets the working link, the outbox and its pages never do, and the stored secret is gone once sent', async (_t, tdb) => {
+  const smtp = await fakeSmtp();
+  const t = await buildTestApp(tdb, { FREEWIRE_SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
+  try {
+    const id = await applyAs(t);
+    assert.equal((await form(t.app, t.editor, `/newsroom/partners/${id}/approve`)).statusCode, 303);
+    await t.services.mailer.idle();
+
+    assert.equal(smtp.messages.length, 1);
+    const sent = mailBody(smtp.messages[0]!);
+    const link = /http:\/\/news\.test\/partners\/invite\/([A-Za-z0-9_-]{43})/.exec(sent);
+    assert.ok(link, `the delivered email carries the link: ${sent}`);
+    assert.doesNotMatch(sent, /sent to the recipient only/);
+    const token = link[1]!;
+    assert.equal((await t.services.partners.getInvitation(token)).email, APPLICATION.email, 'and the link works');
+
+    const row = await tdb.database.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', APPLICATION.email).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'sent');
+    assert.equal(row.secret, null, 'delivered: the secret is deleted');
+    assert.ok(row.text_body.includes(SECRET_PLACEHOLDER));
+    const everything = JSON.stringify(await tdb.database.db.selectFrom('mail_outbox').selectAll().execute());
+    assert.ok(!everything.includes(token), 'the token is nowhere in the outbox table');
+
+    for (const url of ['/newsroom/mail', `/newsroom/mail/${row.id}`, `/newsroom/partners/${id}`, '/newsroom/mail?status=sent']) {
+      const page = await t.app.inject({ method: 'GET', url, headers: { cookie: t.editor.cookie } });
+      assert.equal(page.statusCode, 200, url);
+      assert.ok(!page.body.includes(token), `${url} does not show the token`);
+      assert.doesNotMatch(page.body, /partners\/invite\//, url);
+    }
+
+    const user = await t.services.partners.acceptInvitation(token, { name: 'Lois Lane', password: 'a-long-enough-password' });
+    assert.equal(user.partnerId, id);
+  } finally {
+    await t.close();
+    await smtp.close();
+  }
+});
+
+forEachDialect('invitation links: while SMTP fails the secret waits apart from the text, and goes when the mailer gives up', async (_t, tdb) => {
+  const closed = net.createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+  const deadPort = (closed.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const mailer = new Mailer(tdb.database.db, { smtpUrl: `smtp://127.0.0.1:${deadPort}`, from: 'n@news.test' });
+  try {
+    const secret = 'http://news.test/partners/invite/SeCrEt-$&-token-0123456789012345678901234';
+    const msg = await mailer.send({ to: 'perry@dailyplanet.example', subject: 'Invitation', text: `Your link:\n${SECRET_PLACEHOLDER}\n`, secret });
+    assert.equal(msg.status, 'failed');
+    assert.ok(!JSON.stringify(msg).includes('SeCrEt'), 'what the outbox hands out has no secret');
+    assert.ok(!JSON.stringify(await mailer.list()).includes('SeCrEt'));
+    const stored = () => tdb.database.db.selectFrom('mail_outbox').select(['secret', 'attempts', 'status']).where('id', '=', msg.id).executeTakeFirstOrThrow();
+    assert.equal((await stored()).secret, secret, 'kept for the retries');
+    for (let i = 1; i < MAX_ATTEMPTS; i++) await mailer.retryDue(new Date(Date.now() + (i + 1) * 3 * 3600_000));
+    const last = await stored();
+    assert.equal(last.attempts, MAX_ATTEMPTS);
+    assert.equal(last.status, 'failed');
+    assert.equal(last.secret, null, 'given up: the secret goes too');
+
+    // A secret and its placeholder go together.
+    await assert.rejects(mailer.send({ to: 'a@b.example', subject: 's', text: 'no placeholder', secret: 'x' }));
+    await assert.rejects(mailer.send({ to: 'a@b.example', subject: 's', text: SECRET_PLACEHOLDER }));
+  } finally {
+    await mailer.stop();
   }
 });

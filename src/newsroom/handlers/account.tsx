@@ -3,14 +3,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { formFields, isFormError, param, redirectWithFlash, staff, text } from '../http.js';
-import type { LoginLimiter } from '../login-limiter.js';
+import { throttledMessage } from '../login-limiter.js';
+import { SESSION_COOKIE, sessionCookieOptions } from '../../http/auth.js';
 import { renderPage } from '../render.js';
 import { AccountPage, type AccountPageProps } from '../pages/account.js';
 
 type Extra = Partial<Pick<AccountPageProps, 'passwordErrors' | 'passwordMessage' | 'tokenErrors' | 'tokenName' | 'newToken'>>;
 
-export function accountHandlers(services: Services, limiter: LoginLimiter) {
+export function accountHandlers(services: Services) {
   const secure = services.config.secureCookies;
+  const limiter = services.loginLimiter;
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Extra = {}, status = 200) {
     const s = staff(request);
@@ -35,12 +37,14 @@ export function accountHandlers(services: Services, limiter: LoginLimiter) {
       const current = text(fields, 'currentPassword');
       const next = text(fields, 'password');
       const confirm = text(fields, 'confirmPassword');
+      let sessionsEnded: number;
       try {
-        // The same per-account budget as the login form: a stolen session must not become a
-        // way to guess the password itself.
-        if (limiter.isBlocked(s.user.email)) {
-          reply.header('Retry-After', '60');
-          throw new AppError('RATE_LIMITED', 'Too many wrong passwords for this account. Wait a minute, then try again.');
+        // The same (account, address) budget as the login form: a stolen session must not
+        // become a way to guess the password itself.
+        const throttled = await limiter.check('staff', s.user.email, request.ip);
+        if (throttled) {
+          reply.header('Retry-After', String(throttled.retryAfterSeconds));
+          throw new AppError('RATE_LIMITED', throttledMessage(throttled, 'confirm your password'));
         }
         const details: Record<string, string[]> = {};
         if (current === '') details.currentPassword = ['is required'];
@@ -48,16 +52,21 @@ export function accountHandlers(services: Services, limiter: LoginLimiter) {
         else if (next !== confirm) details.confirmPassword = ['does not match the new password'];
         if (Object.keys(details).length > 0) throw new AppError('VALIDATION', 'Some fields need attention', { details });
         if (!(await services.users.authenticate(s.user.email, current.slice(0, 1000)))) {
-          limiter.recordFailure(s.user.email);
+          await limiter.recordFailure('staff', s.user.email, request.ip);
           throw new AppError('VALIDATION', 'Your current password is not correct', { details: { currentPassword: ['is not correct'] } });
         }
-        await services.users.setPassword(s.actor, s.user.id, next);
+        ({ sessionsEnded } = await services.users.setPassword(s.actor, s.user.id, next, { keepSessionId: s.sessionId }));
       } catch (err) {
         if (!(err instanceof AppError) || !(err.code === 'RATE_LIMITED' || isFormError(err))) throw err;
         return page(request, reply, { passwordErrors: err.details, passwordMessage: err.message }, err.status);
       }
-      limiter.reset(s.user.email);
-      return redirectWithFlash(reply, '/newsroom/account', { kind: 'success', text: 'Password changed. To sign out other devices, use “Log out everywhere”.' }, secure);
+      await limiter.reset('staff', s.user.email, request.ip);
+      // This browser stays signed in, under a new token: the cookie sent alongside the old
+      // password is worth nothing now.
+      const rotated = await services.users.rotateSession(s.sessionId);
+      if (rotated) reply.setCookie(SESSION_COOKIE, rotated.token, sessionCookieOptions(secure, services.config.sessionTtlHours * 3600));
+      const others = sessionsEnded === 0 ? '' : ` ${sessionsEnded} other ${sessionsEnded === 1 ? 'session was' : 'sessions were'} logged out.`;
+      return redirectWithFlash(reply, '/newsroom/account', { kind: 'success', text: `Password changed.${others}` }, secure);
     },
 
     async createToken(request: FastifyRequest, reply: FastifyReply) {

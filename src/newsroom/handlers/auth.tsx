@@ -4,11 +4,12 @@ import { csrfToken, CSRF_COOKIE } from '../../http/csrf.js';
 import { SESSION_COOKIE, sessionCookieOptions } from '../../http/auth.js';
 import type { Services } from '../../services.js';
 import { formFields, query, redirectWithFlash, safeNext, staff, text } from '../http.js';
-import type { LoginLimiter } from '../login-limiter.js';
+import { throttledMessage } from '../login-limiter.js';
 import { renderPage } from '../render.js';
 import { LoginPage } from '../pages/login.js';
 
-export function authHandlers(services: Services, limiter: LoginLimiter) {
+export function authHandlers(services: Services) {
+  const limiter = services.loginLimiter;
   const { config } = services;
   const secure = config.secureCookies;
 
@@ -37,24 +38,20 @@ export function authHandlers(services: Services, limiter: LoginLimiter) {
       if (email === '' || password === '') {
         return loginPage(request, reply, { email, next, message: 'Enter your email and your password.', status: 400 });
       }
-      // Checked before the password, so a blocked account costs no hashing and reveals nothing.
-      if (limiter.isBlocked(email)) {
-        reply.header('Retry-After', '60');
-        return loginPage(request, reply, {
-          email,
-          next,
-          message: 'Too many failed attempts to log in to this account. Wait a minute, then try again.',
-          status: 429,
-        });
+      // Checked before the password, so a throttled attempt costs no hashing and reveals nothing.
+      const throttled = await limiter.check('staff', email, request.ip);
+      if (throttled) {
+        reply.header('Retry-After', String(throttled.retryAfterSeconds));
+        return loginPage(request, reply, { email, next, message: throttledMessage(throttled), status: 429 });
       }
       const user = await services.users.authenticate(email, password.slice(0, 1000));
       if (!user) {
-        limiter.recordFailure(email);
+        await limiter.recordFailure('staff', email, request.ip);
         request.log.info('newsroom login failed');
         // One message for unknown email, wrong password and disabled account: no hint which.
         return loginPage(request, reply, { email, next, message: 'That email and password do not match an active account.', status: 401 });
       }
-      limiter.reset(email);
+      await limiter.reset('staff', email, request.ip);
       const session = await services.users.createSession(user, request.headers['user-agent']);
       reply.setCookie(SESSION_COOKIE, session.token, sessionCookieOptions(secure, config.sessionTtlHours * 3600));
       // The pre-login token has done its job; forms now carry the session's own token.

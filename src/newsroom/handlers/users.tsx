@@ -1,12 +1,13 @@
 /** Staff accounts: admin only (the route guard and UsersService both check users.manage). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
+import { SESSION_COOKIE, sessionCookieOptions } from '../../http/auth.js';
 import type { Services } from '../../services.js';
 import { toPublicUser, type PublicUser } from '../../users/users.service.js';
 import { formFields, isFormError, param, redirectWithFlash, staff, text } from '../http.js';
 import { renderPage } from '../render.js';
 import type { Errors } from '../pages/components.js';
-import { UserEditPage, UsersPage, type NewUserValues } from '../pages/users.js';
+import { RevokeTokensConfirmPage, UserEditPage, UsersPage, type NewUserValues } from '../pages/users.js';
 
 export function userHandlers(services: Services) {
   const secure = services.config.secureCookies;
@@ -23,13 +24,18 @@ export function userHandlers(services: Services) {
     );
   }
 
-  function editPage(
+  async function activeTokens(userId: string): Promise<number> {
+    return (await services.users.listTokens(userId)).filter((t) => !t.revoked_at).length;
+  }
+
+  async function editPage(
     request: FastifyRequest,
     reply: FastifyReply,
     user: PublicUser,
     opts: { values?: { name: string; role: string }; errors?: Errors | undefined; message?: string; passwordErrors?: Errors | undefined; status?: number } = {},
   ) {
     const s = staff(request);
+    const tokens = await activeTokens(user.id);
     return renderPage(
       services,
       request,
@@ -43,6 +49,7 @@ export function userHandlers(services: Services) {
         errors={opts.errors}
         message={opts.message}
         passwordErrors={opts.passwordErrors}
+        activeTokens={tokens}
       />,
     );
   }
@@ -109,15 +116,39 @@ export function userHandlers(services: Services) {
     },
 
     async resetPassword(request: FastifyRequest, reply: FastifyReply) {
+      const s = staff(request);
       const user = await loadUser(request);
       const password = text(formFields(request.body), 'password');
+      const self = user.id === s.user.id;
+      let sessionsEnded: number;
       try {
-        await services.users.setPassword(staff(request).actor, user.id, password);
+        // Everyone signed in as this user is logged out; an admin setting their own password
+        // here keeps this browser's session, as on the Account page.
+        ({ sessionsEnded } = await services.users.setPassword(s.actor, user.id, password, self ? { keepSessionId: s.sessionId } : {}));
       } catch (err) {
         if (!isFormError(err)) throw err;
         return editPage(request, reply, user, { passwordErrors: err.details ?? { password: [err.message] }, status: err.status });
       }
-      return redirectWithFlash(reply, `/newsroom/users/${user.id}`, { kind: 'success', text: `New password set for ${user.email}.` }, secure);
+      if (self) {
+        const rotated = await services.users.rotateSession(s.sessionId);
+        if (rotated) reply.setCookie(SESSION_COOKIE, rotated.token, sessionCookieOptions(secure, services.config.sessionTtlHours * 3600));
+      }
+      const ended = sessionsEnded === 0 ? '' : ` ${sessionsEnded} ${sessionsEnded === 1 ? 'session' : 'sessions'} logged out.`;
+      return redirectWithFlash(reply, `/newsroom/users/${user.id}`, { kind: 'success', text: `New password set for ${user.email}.${ended}` }, secure);
+    },
+
+    /** Two steps: the first POST shows what will stop working, the second (confirm=yes) revokes. */
+    async revokeTokens(request: FastifyRequest, reply: FastifyReply) {
+      const s = staff(request);
+      const user = await loadUser(request);
+      if (text(formFields(request.body), 'confirm') !== 'yes') {
+        const n = await activeTokens(user.id);
+        if (n === 0) return redirectWithFlash(reply, `/newsroom/users/${user.id}`, { kind: 'info', text: `${user.email} has no active API tokens.` }, secure);
+        return renderPage(services, request, reply, { title: `Revoke API tokens of ${user.email}`, section: 'users' }, <RevokeTokensConfirmPage user={user} csrf={s.csrfToken} activeTokens={n} />);
+      }
+      const revoked = await services.users.revokeAllTokens(s.actor, user.id);
+      const done = revoked === 0 ? `${user.email} had no active API tokens.` : `Revoked ${revoked} API ${revoked === 1 ? 'token' : 'tokens'} of ${user.email}.`;
+      return redirectWithFlash(reply, `/newsroom/users/${user.id}`, { kind: 'success', text: done }, secure);
     },
   };
 }

@@ -102,9 +102,11 @@ export interface UserEditPageProps {
   errors?: Errors | undefined;
   message?: string | undefined;
   passwordErrors?: Errors | undefined;
+  /** How many of the user's API tokens still work. */
+  activeTokens: number;
 }
 
-export function UserEditPage({ user, isSelf, csrf, values, errors, message, passwordErrors }: UserEditPageProps) {
+export function UserEditPage({ user, isSelf, csrf, values, errors, message, passwordErrors, activeTokens }: UserEditPageProps) {
   return (
     <>
       <div class="page-header">
@@ -148,11 +150,24 @@ export function UserEditPage({ user, isSelf, csrf, values, errors, message, pass
               errors={passwordErrors}
               required
               autocomplete="new-password"
-              hint="At least 10 characters. Their existing sessions stay signed in; disable the account to end them."
+              hint={isSelf ? 'At least 10 characters. Your other sessions are logged out; this one stays.' : 'At least 10 characters. Everyone signed in as this user is logged out.'}
             />
             <div>
               <button type="submit" class="btn btn-secondary">
                 Set password
+              </button>
+            </div>
+          </form>
+          <form method="post" action={`/newsroom/users/${user.id}/tokens/revoke`} class="card stack" aria-labelledby="user-tokens-title">
+            <h2 id="user-tokens-title">API tokens</h2>
+            <CsrfField token={csrf} />
+            <p>
+              {activeTokens === 0 ? 'No active API tokens.' : `${activeTokens} active API ${activeTokens === 1 ? 'token' : 'tokens'}.`} Revoking stops every script
+              using them at once; the account itself keeps working.
+            </p>
+            <div>
+              <button type="submit" class="btn btn-danger" disabled={activeTokens === 0}>
+                Revoke all API tokens…
               </button>
             </div>
           </form>
@@ -185,5 +200,28 @@ export function UserEditPage({ user, isSelf, csrf, values, errors, message, pass
         </div>
       </div>
     </>
+  );
+}
+
+/** The second step of "Revoke all API tokens": says what will stop working before it does. */
+export function RevokeTokensConfirmPage({ user, csrf, activeTokens }: { user: PublicUser; csrf: string; activeTokens: number }) {
+  return (
+    <div class="confirm card">
+      <h1>Revoke all API tokens of {user.email}?</h1>
+      <p>
+        {activeTokens} active API {activeTokens === 1 ? 'token stops' : 'tokens stop'} working at once, and every script or integration using{' '}
+        {activeTokens === 1 ? 'it' : 'them'} is refused. This cannot be undone; {user.name} can create new tokens on their Account page.
+      </p>
+      <form method="post" action={`/newsroom/users/${user.id}/tokens/revoke`} class="button-row">
+        <CsrfField token={csrf} />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit" class="btn btn-danger">
+          Yes, revoke them
+        </button>
+        <a class="btn btn-secondary" href={`/newsroom/users/${user.id}`}>
+          Cancel
+        </a>
+      </form>
+    </div>
   );
 }

@@ -3,14 +3,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import { CSRF_COOKIE } from '../../http/csrf.js';
 import { formFields, param, query, text } from '../../newsroom/http.js';
-import type { LoginLimiter } from '../../newsroom/login-limiter.js';
+import { throttledMessage } from '../../newsroom/login-limiter.js';
 import type { Services } from '../../services.js';
 import { PARTNER_COOKIE, partnerCookieOptions, portalCsrfToken } from '../auth.js';
 import { InvitationProblemPage, InvitePage, PortalLoginPage } from '../pages/session.js';
 import { redirectWithPortalFlash, renderPortalPage, safePortalNext } from '../render.js';
 import type { PartnerUser } from '../accounts.service.js';
 
-export function sessionHandlers(services: Services, limiter: LoginLimiter) {
+export function sessionHandlers(services: Services) {
+  const limiter = services.loginLimiter;
   const { config } = services;
   const secure = config.secureCookies;
 
@@ -57,19 +58,20 @@ export function sessionHandlers(services: Services, limiter: LoginLimiter) {
       if (email === '' || password === '') {
         return loginPage(request, reply, { email, next, message: 'Enter your email and your password.', status: 400 });
       }
-      // Checked before the password, so a blocked account costs no hashing and reveals nothing.
-      if (limiter.isBlocked(email)) {
-        reply.header('Retry-After', '60');
-        return loginPage(request, reply, { email, next, message: 'Too many failed attempts to log in to this account. Wait a minute, then try again.', status: 429 });
+      // Checked before the password, so a throttled attempt costs no hashing and reveals nothing.
+      const throttled = await limiter.check('partner', email, request.ip);
+      if (throttled) {
+        reply.header('Retry-After', String(throttled.retryAfterSeconds));
+        return loginPage(request, reply, { email, next, message: throttledMessage(throttled), status: 429 });
       }
       const user = await services.partnerAccounts.authenticate(email, password.slice(0, 1000));
       if (!user) {
-        limiter.recordFailure(email);
+        await limiter.recordFailure('partner', email, request.ip);
         request.log.info('partner login failed');
         // One message for unknown email, wrong password and disabled login: no hint which.
         return loginPage(request, reply, { email, next, message: 'That email and password do not match a partner login.', status: 401 });
       }
-      limiter.reset(email);
+      await limiter.reset('partner', email, request.ip);
       await startSession(reply, user);
       return reply.redirect(next, 303);
     },

@@ -105,7 +105,7 @@ export function DashboardPage(p: DashboardProps) {
             </dd>
             <dt>Signed in as</dt>
             <dd>
-              {p.user.name} ({p.user.email})
+              {p.user.name} ({p.user.email}) · <a href="/partners/password">Change your password</a>
             </dd>
           </dl>
         </section>

@@ -8,7 +8,7 @@ import { CsrfField } from '../../views/newsroom-layout.js';
 import { ChoiceGroup, ErrorSummary, PageHeader, Pagination, TextArea, TextField, Time, type Errors } from '../../newsroom/pages/components.js';
 import type { Partner, PartnerKeyInfo, PartnerUser } from '../partners.service.js';
 import type { EligibilityRules, RuleResult } from '../eligibility.js';
-import type { OutboxMessage } from '../../mail/mailer.js';
+import { SECRET_PLACEHOLDER, type OutboxMessage } from '../../mail/mailer.js';
 
 const STATUS_LABELS: Record<PartnerStatus, string> = { pending: 'Pending', approved: 'Approved', rejected: 'Rejected', suspended: 'Suspended' };
 const STATUS_BADGES: Record<PartnerStatus, string> = { pending: 'badge-scheduled', approved: 'badge-published', rejected: 'badge-withdrawn', suspended: 'badge-changes' };
@@ -158,9 +158,13 @@ export interface PartnerDetailProps {
   rejectReason?: string;
   suspendErrors?: Errors | undefined;
   message?: string | undefined;
+  /** Admins, for an approved partner without a login: may create a fresh invitation link. */
+  canInvite?: boolean;
+  /** A link just created: shown this once. */
+  newInvitation?: { url: string; expiresAt: string } | undefined;
 }
 
-export function PartnerDetailPage({ partner: p, users, keys, mail, csrf, rejectErrors, rejectReason, suspendErrors, message }: PartnerDetailProps) {
+export function PartnerDetailPage({ partner: p, users, keys, mail, csrf, rejectErrors, rejectReason, suspendErrors, message, canInvite, newInvitation }: PartnerDetailProps) {
   const results = p.eligibility.results ?? [];
   return (
     <>
@@ -322,6 +326,33 @@ export function PartnerDetailPage({ partner: p, users, keys, mail, csrf, rejectE
               </form>
             )}
           </section>
+
+          {(canInvite || newInvitation) && (
+            <section class="card stack" aria-labelledby="invite-link-title">
+              <h2 id="invite-link-title">Invitation link</h2>
+              {newInvitation ? (
+                <>
+                  <p>
+                    Pass this link to {p.contactName} ({p.email}) yourself, by a channel you trust. It works once, until <Time iso={newInvitation.expiresAt} />;
+                    earlier links no longer work. It is not stored and will not be shown again.
+                  </p>
+                  <label for="new-invitation">Invitation link</label>
+                  <input id="new-invitation" class="token-value" type="text" readOnly value={newInvitation.url} data-select-on-focus="" />
+                </>
+              ) : (
+                <p>
+                  Nobody has set up a login yet. The invitation email keeps its link out of the outbox; if it could not reach {p.email}, create a fresh
+                  link here and pass it on. Earlier links stop working.
+                </p>
+              )}
+              <form method="post" action={`/newsroom/partners/${p.id}/invitation`}>
+                <CsrfField token={csrf} />
+                <button type="submit" class="btn btn-secondary">
+                  {newInvitation ? 'Create another link' : 'Create an invitation link'}
+                </button>
+              </form>
+            </section>
+          )}
 
           {(users.length > 0 || keys.length > 0) && (
             <section class="card" aria-labelledby="access-title">
@@ -610,6 +641,7 @@ export function MailViewPage({ message: m }: { message: OutboxMessage }) {
         {m.status === 'held' && (
           <p class="hint">
             This message was not sent (no SMTP server is configured). Copy it into your own mail program, or <a href={`mailto:${m.to}`}>write to {m.to}</a>.
+            {m.text.includes(SECRET_PLACEHOLDER) && ' Its invitation link is not kept here: an admin creates a fresh one on the partner’s page and passes it on.'}
           </p>
         )}
       </div>
