@@ -404,14 +404,14 @@ forEachDialect('closing the app flushes the counts; no address is stored anywher
 
 forEachDialect('on a listening server the pixel is answered before Fastify, with the same bytes, headers and counts', async (_t, tdb) => {
   const db = tdb.database.db;
-  // trustProxy on: the reader is the client the proxy saw (X-Forwarded-For), as request.ip would say.
+  // trustProxy on (one hop): the reader is the address our proxy appended to X-Forwarded-For, as request.ip would say.
   const ta = await buildTestApp(tdb, { FREEWIRE_USAGE_FLUSH_INTERVAL_MS: '60000', FREEWIRE_TRUST_PROXY: 'true' });
   try {
     const fx = await fixture(ta.services);
     const base = await ta.app.listen({ port: 0, host: '127.0.0.1' });
     const get = (url: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${base}${url}`, { method, headers: { 'user-agent': UA, ...headers } });
 
-    const r = await get(`/p/${fx.token}.gif?v=2`, { 'x-forwarded-for': '192.0.2.10, 10.0.0.1', referer: 'https://gazette.example/wells?utm_medium=email' });
+    const r = await get(`/p/${fx.token}.gif?v=2`, { 'x-forwarded-for': '10.0.0.1, 192.0.2.10', referer: 'https://gazette.example/wells?utm_medium=email' });
     assert.equal(r.status, 200);
     assert.deepEqual(Buffer.from(await r.arrayBuffer()), TRANSPARENT_GIF);
     const viaInject = await hitPixel(ta, 'someone-elses-token-0000');
