@@ -9,6 +9,7 @@ import type { Database } from './database.js';
 import type { DialectName } from './dialect.js';
 import * as m20261127_2200 from './migrations/2026_11_27_2200_create_core.js';
 import * as m20261128_0900 from './migrations/2026_11_28_0900_create_syndication.js';
+import * as m20261202_1200_partner_domains from './migrations/2026_12_02_1200_partner_domains.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -22,6 +23,7 @@ interface Migration {
 export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_11_27_2200_create_core', m20261127_2200],
   ['2026_11_28_0900_create_syndication', m20261128_0900],
+  ['2026_12_02_1200_partner_domains', m20261202_1200_partner_domains],
 ];
 
 const LOCK_ID = 727_274_001;

@@ -16,6 +16,7 @@ import { LoginLimiter } from '../newsroom/login-limiter.js';
 import type { Services } from '../services.js';
 import { loadPartner, requireApprovedPartner, requirePartnerPage, verifyPartnerCsrf } from './auth.js';
 import { accountHandlers } from './handlers/account.js';
+import { domainHandlers } from './handlers/domains.js';
 import { sessionHandlers } from './handlers/session.js';
 import { storyHandlers } from './handlers/stories.js';
 import { usageHandlers } from './handlers/usage.js';
@@ -33,6 +34,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     const account = accountHandlers(services);
     const stories = storyHandlers(services);
     const usage = usageHandlers(services);
+    const domains = domainHandlers(services);
 
     const guard = (...handlers: preHandlerHookHandler[]) => ({ preHandler: handlers });
     const preLogin = guard(verifyPartnerCsrf);
@@ -56,6 +58,10 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     scope.post('/partners/follows', form, account.addFollow);
     scope.post('/partners/follows/:id/remove', form, account.removeFollow);
     scope.post('/partners/follows/prefs', form, account.savePrefs);
+
+    // ---- where the partner publishes (any partner user) ------------------------------------------
+    scope.get('/partners/domains', page, domains.page);
+    scope.post('/partners/domains', form, domains.save);
 
     // ---- keys and feed links (approved partners) -------------------------------------------------
     scope.get('/partners/keys', approvedPage, account.keys);

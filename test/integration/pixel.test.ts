@@ -19,13 +19,14 @@ import { forEachDialect } from '../helpers/dialects.js';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const MIN = 60_000;
 
-async function insertPartner(db: Kysely<DB>, outlet: string): Promise<string> {
+/** A partner publishing at https://gazette.example (pages elsewhere are not recorded for it). */
+async function insertPartner(db: Kysely<DB>, outlet: string, domain = 'gazette.example', extraDomains: string[] = []): Promise<string> {
   const id = newId();
   const now = new Date().toISOString();
   await db
     .insertInto('partners')
     .values({
-      id, outlet, website: `https://${id.slice(0, 8)}.example`, domain: `${id.slice(0, 8)}.example`, contact_name: 'Pat Partner', email: `pat@${id.slice(0, 8)}.example`,
+      id, outlet, website: `https://${domain}`, domain, extra_domains_json: JSON.stringify(extraDomains), contact_name: 'Pat Partner', email: `pat@${id.slice(0, 8)}.example`,
       audience: 100_000, evidence: 'analytics', intended_use: 'republish', status: 'approved', kind: 'free', eligibility_json: '{}',
       decision_reason: null, decided_by: null, decided_at: null, feed_token_hash: null, created_at: now, updated_at: now,
     })
