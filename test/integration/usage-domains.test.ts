@@ -259,10 +259,22 @@ forEachDialect('attribution: the checker never fetches a page from a host the pa
     await ta.services.usage.recorder.flush();
     assert.equal(await totalViews(ta.services.database.db), 2);
 
+    assert.deepEqual(await pageUrls(ta.services.database.db), [`http://127.0.0.1:${port}/ours`]);
+    // A row from before the rule (or on a domain since removed) is judged without being fetched.
+    const now = new Date().toISOString();
+    const legacy = newId();
+    await ta.services.database.db
+      .insertInto('usage_pages')
+      .values({ id: legacy, story_id: story.id, partner_id: partner.id, url: `http://localhost:${port}/legacy`, views: 1, first_seen: now, last_seen: now, check_status: 'unchecked', check_details_json: '{}', checked_at: null })
+      .execute();
+
     const checker = startAttributionChecker(ta.services, { info: () => undefined, error: () => undefined });
     try {
       const outcomes = await checker.runOnce(new Date());
-      assert.deepEqual(outcomes.map((o) => o.url), [`http://127.0.0.1:${port}/ours`]);
+      assert.deepEqual(outcomes.map((o) => o.url).sort(), [`http://127.0.0.1:${port}/ours`, `http://localhost:${port}/legacy`]);
+      const judged = outcomes.find((o) => o.id === legacy)!;
+      assert.equal(judged.status, 'unreachable');
+      assert.match(judged.details.summary, /Not fetched: the page is not on the partner’s domains \(127\.0\.0\.1\)/);
     } finally {
       await checker.stop();
     }
