@@ -49,6 +49,12 @@ const MAX_PENDING_PAGES = 10_000;
  * flood of made-up URLs on the partner's own domain stops here.
  */
 export const MAX_NEW_PAGES_PER_DAY = 50;
+/**
+ * Distinct pages one story × partner may hold in memory between two flushes, so a flood for one
+ * pair cannot take the whole pending map from the others. A pair with more pages than this
+ * viewed within one flush interval loses those extra pages' views (its daily views still count).
+ */
+const MAX_PENDING_PAGES_PER_PAIR = 4 * MAX_NEW_PAGES_PER_DAY;
 /** Partners whose domains are remembered for the per-hit check; cleared when full. */
 const MAX_KNOWN_PARTNERS = 10_000;
 /** Rows per insert statement: well under SQLite's and PostgreSQL's parameter limits. */
@@ -238,8 +244,7 @@ export class UsageRecorder {
       } else if (this.pages.size < MAX_PENDING_PAGES && this.mayBeTheirs(hit.partnerId, hit.page)) {
         const pair = `${hit.storyId}|${hit.partnerId}`;
         const pending = this.pagesPerPair.get(pair) ?? 0;
-        // More distinct pages than a day may add can never all be stored; the rest would only crowd out others.
-        if (pending < MAX_NEW_PAGES_PER_DAY) {
+        if (pending < MAX_PENDING_PAGES_PER_PAIR) {
           this.pagesPerPair.set(pair, pending + 1);
           this.pages.set(pageKey, { storyId: hit.storyId, partnerId: hit.partnerId, url: hit.page, views: 1, firstSeen: now, lastSeen: now });
         }

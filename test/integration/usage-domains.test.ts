@@ -234,6 +234,26 @@ forEachDialect(`pixel: at most ${MAX_NEW_PAGES_PER_DAY} new pages per story, par
   }
 });
 
+forEachDialect('pixel: a flood of pages for one story and partner does not crowd out the pages of others', async (_t, tdb) => {
+  const ta = await buildTestApp(tdb, { FREEWIRE_USAGE_FLUSH_INTERVAL_MS: '60000' });
+  try {
+    const fx = await storyAndPartner(ta);
+    const db = ta.services.database.db;
+    const rec = new UsageRecorder(db);
+    // More distinct pages than the recorder keeps between flushes in all (10,000), for one pair…
+    for (let i = 0; i < 10_050; i++) {
+      await rec.record({ storyId: fx.otherStoryId, partnerId: fx.partnerId, ip: '192.0.2.1', userAgent: `${UA} f${i}`, page: `https://gazette.example/flood-${i}` });
+    }
+    // …and then a real page for another story.
+    await rec.record({ storyId: fx.storyId, partnerId: fx.partnerId, ip: '192.0.2.2', userAgent: UA, page: 'https://gazette.example/real' });
+    await rec.flush();
+    assert.ok((await pageUrls(db)).includes('https://gazette.example/real'));
+    assert.equal(await totalViews(db), 10_051);
+  } finally {
+    await ta.close();
+  }
+});
+
 forEachDialect('attribution: the checker never fetches a page from a host the partner does not publish on', async (_t, tdb) => {
   const fetched: string[] = [];
   const server = http.createServer((req, res) => {
