@@ -11,6 +11,7 @@ import type { Services } from './services.js';
 import { mapError, registerErrorHandling, sendError } from './http/error-handler.js';
 import { registerSecurityHeaders } from './http/security.js';
 import { registerStatic } from './http/static.js';
+import { trustFunction } from './http/trust-proxy.js';
 import { registerSiteRoutes } from './site/routes.js';
 import { registerNewsroomRoutes } from './newsroom/routes.js';
 import { registerAdminApi } from './api/admin.routes.js';
@@ -48,7 +49,9 @@ export async function buildApp({ services, logger = true }: AppDeps): Promise<Fa
           },
         }
       : false,
-    trustProxy: config.trustProxy,
+    // FREEWIRE_TRUST_PROXY as a function (see src/http/trust-proxy.ts): request.ip is then the
+    // rightmost untrusted address, never the leftmost X-Forwarded-For entry.
+    trustProxy: trustFunction(config.trustProxy),
     bodyLimit: 1024 * 1024,
     // Unparseable URLs and over-long params are answered by the router itself; keep their shape ours.
     frameworkErrors: (err, request, reply) => sendError(request, reply, mapError(err)),

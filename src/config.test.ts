@@ -75,15 +75,28 @@ describe('loadConfig', () => {
   });
 
   test('rejects booleans other than true/false/1/0/yes/no/on/off', () => {
-    for (const name of ['FREEWIRE_DEMO_CONTENT', 'FREEWIRE_TRUST_PROXY', 'FREEWIRE_SECURE_COOKIES']) {
+    for (const name of ['FREEWIRE_DEMO_CONTENT', 'FREEWIRE_SECURE_COOKIES']) {
       for (const value of ['maybe', '2', 'enabled']) {
         assertConfigError(() => loadConfig({ [name]: value }), name);
       }
     }
-    const config = loadConfig({ FREEWIRE_DEMO_CONTENT: 'no', FREEWIRE_TRUST_PROXY: 'ON', FREEWIRE_SECURE_COOKIES: '1' });
+    const config = loadConfig({ FREEWIRE_DEMO_CONTENT: 'no', FREEWIRE_SECURE_COOKIES: '1' });
     assert.equal(config.demoContent, false);
-    assert.equal(config.trustProxy, true);
     assert.equal(config.secureCookies, true);
+  });
+
+  test('FREEWIRE_TRUST_PROXY: true is one hop, numbers are hops, lists are proxy addresses; anything else is refused', () => {
+    const trust = (value: string | undefined) => loadConfig(value === undefined ? {} : { FREEWIRE_TRUST_PROXY: value }).trustProxy;
+    for (const none of [undefined, '', 'false', 'OFF', 'no', '0']) assert.equal(trust(none), false, String(none));
+    // Never "trust every hop": that would make the leftmost X-Forwarded-For entry the client.
+    for (const one of ['true', 'ON', 'yes', '1']) assert.equal(trust(one), 1, one);
+    assert.equal(trust('2'), 2);
+    assert.equal(trust(' 3 '), 3);
+    assert.deepEqual(trust('10.0.0.1'), ['10.0.0.1']);
+    assert.deepEqual(trust('10.0.0.0/8, 192.168.1.5 ,fd00::/8,::1,loopback,172.16.0.0/255.240.0.0'), ['10.0.0.0/8', '192.168.1.5', 'fd00::/8', '::1', 'loopback', '172.16.0.0/255.240.0.0']);
+    for (const bad of ['maybe', 'enabled', '10.0.0.300', '10.0.0.0/33', '10.0.0.1,', '10.0.0.1,,10.0.0.2', 'proxy.internal', '127.1', '0x7f.0.0.1', '-1', '33', '1.5', `${'10.0.0.1,'.repeat(101)}10.0.0.1`]) {
+      assertConfigError(() => trust(bad), 'FREEWIRE_TRUST_PROXY');
+    }
   });
 
   test('reads DATABASE_URL from DATABASE_URL_FILE (trimmed), in preference to DATABASE_URL', (t) => {

@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
+import proxyAddr from 'proxy-addr';
 
 export interface Config {
   readonly port: number;
@@ -16,7 +18,13 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Seed demo content when the database has no stories yet. */
   readonly demoContent: boolean;
-  readonly trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For entries to believe: false trusts none (the connection's peer is the
+   * client), a number trusts that many proxy hops in front of us, a list trusts the proxies at
+   * those addresses or CIDR ranges. src/http/trust-proxy.ts turns it into the one rule that
+   * request.ip and the pixel both use.
+   */
+  readonly trustProxy: TrustProxy;
   /** Mark cookies Secure; on by default when publicUrl is https. */
   readonly secureCookies: boolean;
   readonly sessionTtlHours: number;
@@ -46,6 +54,8 @@ export interface Config {
   readonly attributionCheckIntervalMs: number;
 }
 
+export type TrustProxy = false | number | readonly string[];
+
 export interface ConfigVariable {
   name: string;
   description: string;
@@ -61,7 +71,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'DATABASE_URL', description: 'postgres://user:pass@host:5432/db switches storage to PostgreSQL (unset: embedded SQLite). DATABASE_URL_FILE reads it from a file', example: '' },
   { name: 'FREEWIRE_LOG_LEVEL', description: 'fatal | error | warn | info | debug | trace | silent', example: 'info' },
   { name: 'FREEWIRE_DEMO_CONTENT', description: 'Create demo desks, authors and stories on an empty database (true/false)', example: 'true' },
-  { name: 'FREEWIRE_TRUST_PROXY', description: 'Trust X-Forwarded-* headers from a reverse proxy (true/false)', example: 'false' },
+  {
+    name: 'FREEWIRE_TRUST_PROXY',
+    description:
+      'Which reverse proxies to believe about the client address (X-Forwarded-For): false or empty trusts none; a hop count (1 = one proxy in front, as true means); or comma-separated proxy addresses/CIDRs (e.g. 10.0.0.0/8, 192.168.1.5; also loopback, linklocal, uniquelocal). Per-address limits and the pixel use the rightmost untrusted address',
+    example: 'false',
+  },
   { name: 'FREEWIRE_SECURE_COOKIES', description: 'Mark cookies Secure (default: true when the public URL is https)', example: '' },
   { name: 'FREEWIRE_SESSION_TTL_HOURS', description: 'How long a staff session lasts without activity', example: '336' },
   { name: 'FREEWIRE_SCHEDULER_INTERVAL_MS', description: 'How often scheduled stories are checked', example: '5000' },
@@ -122,6 +137,53 @@ function smtpUrl(env: Env): string | undefined {
   return url;
 }
 
+/** Proxies in a chain; far more than any real deployment, small enough to catch a typo. */
+const MAX_PROXY_HOPS = 32;
+const MAX_PROXY_ENTRIES = 100;
+/** proxy-addr's names for well-known ranges. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * FREEWIRE_TRUST_PROXY. `true` means one hop, not Fastify's "trust every hop": trusting every
+ * hop makes the leftmost X-Forwarded-For entry the client, and that entry is whatever the client
+ * wrote. Addresses are checked by proxy-addr's own parser, the one that later applies them.
+ */
+function trustProxy(env: Env): TrustProxy {
+  const name = 'FREEWIRE_TRUST_PROXY';
+  const raw = (env[name] ?? '').trim();
+  if (raw.length > 4000) throw new ConfigError(`${name} is too long (at most 4000 characters)`);
+  const lower = raw.toLowerCase();
+  if (['', 'false', 'no', 'off', '0'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) return 1;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > MAX_PROXY_HOPS) throw new ConfigError(`${name} as a hop count must be between 0 and ${MAX_PROXY_HOPS}, got ${raw}`);
+    return hops;
+  }
+  const entries = raw.split(',').map((x) => x.trim());
+  if (entries.length > MAX_PROXY_ENTRIES) throw new ConfigError(`${name} lists more than ${MAX_PROXY_ENTRIES} addresses`);
+  for (const entry of entries) {
+    let problem: string | undefined;
+    if (entry === '') problem = 'an empty entry (two commas in a row, or a trailing comma)';
+    else {
+      try {
+        proxyAddr.compile(entry);
+        // proxy-addr also takes shorthand IPv4 (0x7f.1, 127.1) that nobody means in a config file.
+        const address = entry.split('/')[0]!;
+        if (!NAMED_RANGES.has(entry) && !address.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(address)) throw new Error('write IPv4 addresses as four decimal numbers');
+      } catch (err) {
+        problem = `"${entry}" (${(err as Error).message})`;
+      }
+    }
+    if (problem) {
+      throw new ConfigError(
+        `${name} must be true/false, a hop count, or comma-separated proxy addresses or CIDR ranges (e.g. 10.0.0.1, 10.1.0.0/16); it has ${problem}`,
+      );
+    }
+  }
+  return Object.freeze(entries);
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
@@ -152,7 +214,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseUrl,
     logLevel,
     demoContent: bool(env, 'FREEWIRE_DEMO_CONTENT', true),
-    trustProxy: bool(env, 'FREEWIRE_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     secureCookies: bool(env, 'FREEWIRE_SECURE_COOKIES', publicUrl.startsWith('https:')),
     sessionTtlHours: int(env, 'FREEWIRE_SESSION_TTL_HOURS', 336, 1, 24 * 365),
     schedulerIntervalMs: int(env, 'FREEWIRE_SCHEDULER_INTERVAL_MS', 5000, 100, 3_600_000),

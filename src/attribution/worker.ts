@@ -16,6 +16,7 @@ import { creditLine } from '../license-profiles/license-profiles.service.js';
 import type { Services } from '../services.js';
 import { assertCan, type Actor } from '../users/permissions.js';
 import { checkPage, creditMatcher, type PageCheck } from './checker.js';
+import { hostMatches, partnerDomains } from '../partners/domains.js';
 import { safeFetch, SafeFetchError, type SafeFetchErrorKind, type SafeFetchOptions } from './safe-fetch.js';
 
 /** The automatic check's period per page. */
@@ -95,6 +96,8 @@ interface PageContext {
   pixelUrlPrefix: string;
   linkBackRequired: boolean;
   pixelRequired: boolean;
+  /** Where the partner publishes (its website's domain and the extra ones); other hosts are never fetched. */
+  partnerDomains: string[];
 }
 
 async function loadContext(services: Services, id: string): Promise<PageContext | undefined> {
@@ -102,8 +105,9 @@ async function loadContext(services: Services, id: string): Promise<PageContext 
   const row = await db
     .selectFrom('usage_pages as up')
     .innerJoin('stories as s', 's.id', 'up.story_id')
+    .innerJoin('partners as p', 'p.id', 'up.partner_id')
     .leftJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
-    .select(['up.id', 'up.url', 'up.story_id', 'up.partner_id', 's.slug', 's.headline as working_headline', 'v.headline as live_headline'])
+    .select(['up.id', 'up.url', 'up.story_id', 'up.partner_id', 's.slug', 's.headline as working_headline', 'v.headline as live_headline', 'p.domain', 'p.extra_domains_json'])
     .where('up.id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -130,7 +134,17 @@ async function loadContext(services: Services, id: string): Promise<PageContext 
     pixelUrlPrefix: `${publicUrl}/p/${token}.gif`,
     linkBackRequired: profile.linkBackRequired,
     pixelRequired: profile.pixelRequired,
+    partnerDomains: partnerDomains(row.domain, row.extra_domains_json),
   };
+}
+
+/** The page's host is one of the partner's domains (or under one); false for anything unparseable. */
+function onPartnerDomain(ctx: PageContext): boolean {
+  try {
+    return hostMatches(new URL(ctx.url).hostname, ctx.partnerDomains);
+  } catch {
+    return false;
+  }
 }
 
 /** "A", "A and B", "A, B and C": how the credit line names the authors. */
@@ -155,6 +169,25 @@ function summarize(checks: PageCheck[]): string {
 async function checkClaimed(services: Services, ctx: PageContext, claimedAt: string, previous: string | null, overrides: Partial<SafeFetchOptions>): Promise<PageOutcome | undefined> {
   let status: PageOutcome['status'];
   let details: CheckDetails;
+  if (!onPartnerDomain(ctx)) {
+    // The pixel records only pages on the partner's domains; a row elsewhere predates that rule
+    // or sits on a domain the partner has since removed. Fetching it would send our checker to a
+    // site the partner does not publish on (whoever forged the Referer chose it).
+    status = 'unreachable';
+    details = {
+      url: ctx.url,
+      checkedAt: claimedAt,
+      summary: `Not fetched: the page is not on the partner’s domains (${ctx.partnerDomains.join(', ')}). Partners list the domains they publish on in their portal.`,
+      checks: [],
+      error: null,
+    };
+    await services.database.db
+      .updateTable('usage_pages')
+      .set({ check_status: status, check_details_json: JSON.stringify(details), checked_at: claimedAt })
+      .where('id', '=', ctx.id)
+      .execute();
+    return { id: ctx.id, url: ctx.url, status, details };
+  }
   try {
     const page = await safeFetch(ctx.url, fetchOptions(services, overrides));
     const result = checkPage(page.html, {

@@ -10,6 +10,7 @@ import type { DialectName } from './dialect.js';
 import * as m20261127_2200 from './migrations/2026_11_27_2200_create_core.js';
 import * as m20261128_0900 from './migrations/2026_11_28_0900_create_syndication.js';
 import * as m20261202_1100 from './migrations/2026_12_02_1100_live_rights_and_change_index.js';
+import * as m20261202_1200_partner_domains from './migrations/2026_12_02_1200_partner_domains.js';
 import * as m20261202_1300 from './migrations/2026_12_02_1300_login_throttle_and_mail_secrets.js';
 
 export interface MigrationContext {
@@ -25,6 +26,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_11_27_2200_create_core', m20261127_2200],
   ['2026_11_28_0900_create_syndication', m20261128_0900],
   ['2026_12_02_1100_live_rights_and_change_index', m20261202_1100],
+  ['2026_12_02_1200_partner_domains', m20261202_1200_partner_domains],
   ['2026_12_02_1300_login_throttle_and_mail_secrets', m20261202_1300],
 ];
 

@@ -280,6 +280,8 @@ export interface PartnersTable {
   decided_by: string | null;
   decided_at: string | null;
   feed_token_hash: string | null;
+  /** JSON array of extra domains where the partner publishes (besides `domain`); '[]' by default. */
+  extra_domains_json: ColumnType<string, string | undefined, string>;
   created_at: string;
   updated_at: string;
 }

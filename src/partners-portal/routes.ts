@@ -16,6 +16,7 @@ import type { Services } from '../services.js';
 import { loadPartner, requireApprovedPartner, requirePartnerPage, verifyPartnerCsrf } from './auth.js';
 import { accountHandlers } from './handlers/account.js';
 import { passwordHandlers } from './handlers/password.js';
+import { domainHandlers } from './handlers/domains.js';
 import { sessionHandlers } from './handlers/session.js';
 import { storyHandlers } from './handlers/stories.js';
 import { usageHandlers } from './handlers/usage.js';
@@ -33,6 +34,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     const password = passwordHandlers(services);
     const stories = storyHandlers(services);
     const usage = usageHandlers(services);
+    const domains = domainHandlers(services);
 
     const guard = (...handlers: preHandlerHookHandler[]) => ({ preHandler: handlers });
     const preLogin = guard(verifyPartnerCsrf);
@@ -59,6 +61,10 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     scope.post('/partners/follows/prefs', form, account.savePrefs);
     scope.get('/partners/password', page, password.show);
     scope.post('/partners/password', form, password.change);
+
+    // ---- where the partner publishes (any partner user) ------------------------------------------
+    scope.get('/partners/domains', page, domains.page);
+    scope.post('/partners/domains', form, domains.save);
 
     // ---- keys and feed links (approved partners) -------------------------------------------------
     scope.get('/partners/keys', approvedPage, account.keys);

@@ -136,6 +136,22 @@ export async function registerAdminPartnerApi(app: FastifyInstance, services: Se
       },
     );
 
+    scope.put<IdReq & { Body: S.DomainsBodyT }>(
+      '/partners/:id/domains',
+      {
+        schema: {
+          tags,
+          summary: 'Set the other domains where a partner publishes',
+          description:
+            'Replaces the list. The pixel records the page where a story ran only when its host is the partner’s website domain, one of these, or a subdomain; views from other hosts count without a page, so the attribution checker never fetches them. Partners can edit the same list in their portal.',
+          params: S.PartnerIdParams,
+          body: S.DomainsBody,
+          response: responses({ 200: S.Partner }),
+        },
+      },
+      async (request) => services.partners.setExtraDomains(apiActor(request), request.params.id, request.body.domains),
+    );
+
     scope.get(
       '/eligibility',
       { schema: { tags, summary: 'The eligibility rules applications are judged by', response: responses({ 200: S.EligibilityRules }) } },

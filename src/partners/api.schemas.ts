@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { PARTNER_STATUSES, MAX_AUDIENCE } from './partners.service.js';
+import { MAX_EXTRA_DOMAINS } from './domains.js';
 
 const OneOf = <const T extends string>(values: readonly T[], description?: string) =>
   Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {}) as unknown as TUnion<TLiteral<T>[]>;
@@ -60,7 +61,8 @@ export const Partner = Type.Object(
     id: Type.String(),
     outlet: Type.String(),
     website: Type.String(),
-    domain: Type.String(),
+    domain: Type.String({ description: 'The website’s domain (without www.)' }),
+    extraDomains: Type.Array(Type.String(), { description: 'Other domains where the partner publishes; the pixel records pages only on these, the website’s domain, and their subdomains' }),
     contactName: Type.String(),
     email: Type.String(),
     audience: Type.Integer(),
@@ -76,6 +78,17 @@ export const Partner = Type.Object(
   },
   { title: 'Partner' },
 );
+
+export const DomainsBody = Type.Object(
+  {
+    domains: Type.Array(Type.String({ maxLength: 300 }), {
+      maxItems: 40,
+      description: `Replaces the partner’s other domains: plain domain names such as edition.example.org (subdomains are included), at most ${MAX_EXTRA_DOMAINS}; [] for none`,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type DomainsBodyT = Static<typeof DomainsBody>;
 
 export const PartnerList = Type.Object({ items: Type.Array(Partner), total: Type.Integer() });
 

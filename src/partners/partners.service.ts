@@ -13,13 +13,17 @@ import { newId, randomToken, sha256Hex } from '../util/ids.js';
 import { Fields } from '../util/validate.js';
 import { assertCan, type Actor } from '../users/permissions.js';
 import { hashPassword, passwordProblem } from '../users/passwords.js';
+import { parseDomainList, parseStoredDomains } from './domains.js';
 import { evaluateEligibility, type EligibilityReport, type EligibilityRules, DEFAULT_ELIGIBILITY_RULES, parseEligibilityRules } from './eligibility.js';
 
 export interface Partner {
   id: string;
   outlet: string;
   website: string;
+  /** The website's domain (without www.). */
   domain: string;
+  /** Further domains where the partner publishes (see ./domains.ts); pages elsewhere are not recorded. */
+  extraDomains: string[];
   contactName: string;
   email: string;
   audience: number;
@@ -87,6 +91,7 @@ export function toPartner(r: Selectable<PartnersTable>): Partner {
     outlet: r.outlet,
     website: r.website,
     domain: r.domain,
+    extraDomains: parseStoredDomains(r.extra_domains_json),
     contactName: r.contact_name,
     email: r.email,
     audience: r.audience,
@@ -237,6 +242,24 @@ export class PartnersService {
     const out: Record<PartnerStatus, number> = { pending: 0, approved: 0, rejected: 0, suspended: 0 };
     for (const r of rows) out[r.status] = Number(r.n);
     return out;
+  }
+
+  // ---- domains ---------------------------------------------------------------------------------
+
+  /**
+   * Replaces the partner's extra domains (see ./domains.ts). Staff (partners.review) or the
+   * partner itself (actor null, from its portal). Field errors are under `domains`.
+   */
+  async setExtraDomains(actor: Actor | null, partnerId: string, input: unknown): Promise<Partner> {
+    if (actor) assertCan(actor, 'partners.review');
+    const p = await this.get(partnerId);
+    const { domains, problems } = parseDomainList(input, p.domain);
+    if (problems.length > 0) throw new AppError('VALIDATION', 'The domains need attention', { details: { domains: problems } });
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('partners').set({ extra_domains_json: JSON.stringify(domains), updated_at: new Date().toISOString() }).where('id', '=', partnerId).execute();
+      await recordAudit(trx, actor ?? { id: null, role: 'system', label: `partner:${p.email}` }, 'partner.domains', { type: 'partner', id: partnerId }, { before: p.extraDomains, after: domains });
+    });
+    return this.get(partnerId);
   }
 
   // ---- invitations and partner users ----------------------------------------------------------

@@ -13,6 +13,7 @@ import type { Services } from '../services.js';
 import { can } from '../users/permissions.js';
 import { UsageDashboard, type UsageFilterValues } from './pages/usage-dashboard.js';
 import type { CsvKind, UsageSummary } from './usage.service.js';
+import { sendCsv } from './csv-reply.js';
 
 export async function registerUsageNewsroomRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const guard = { preHandler: [requireStaffPage, requirePermission('usage.read')] };
@@ -57,13 +58,8 @@ export async function registerUsageNewsroomRoutes(app: FastifyInstance, services
     if (rawKind !== 'daily' && rawKind !== 'pages') throw new AppError('VALIDATION', 'kind must be daily or pages.', { details: { kind: ['must be daily or pages'] } });
     const kind: CsvKind = rawKind;
     const createdBy = ownStoriesOf(request);
-    const body = await services.usage.csv({ storyId: filter.story, partnerId: filter.partner, from: filter.from, to: filter.to, createdBy }, kind);
-    // The range in the name comes from validated dates only (YYYY-MM-DD), so it is header-safe.
-    const range = /^\d{4}-\d{2}-\d{2}$/.test(filter.from) && /^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? `-${filter.from}-to-${filter.to}` : '';
-    return reply
-      .header('Content-Type', 'text/csv; charset=utf-8')
-      .header('Content-Disposition', `attachment; filename="usage-${kind}${range}.csv"`)
-      .header('Cache-Control', 'no-store')
-      .send(body);
+    // Checks the filter now (a 400 before any byte); the rows follow as the client reads them.
+    const exp = services.usage.csvExport({ storyId: filter.story, partnerId: filter.partner, from: filter.from, to: filter.to, createdBy }, kind);
+    return sendCsv(reply, exp);
   });
 }

@@ -21,6 +21,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
+import { clientAddress, trustFunction } from '../http/trust-proxy.js';
 import { isBot } from './bots.js';
 
 /**
@@ -176,16 +177,9 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
     closing = true;
   });
 
-  const clientIp = (req: IncomingMessage): string => {
-    // The same address Fastify's request.ip gives: with trustProxy on, the client the first
-    // proxy saw (the leftmost X-Forwarded-For entry), else the connection's peer.
-    if (config.trustProxy) {
-      const xff = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-      if (first) return first;
-    }
-    return req.socket.remoteAddress ?? '';
-  };
+  // The same rule, and so the same address, as Fastify's request.ip (src/http/trust-proxy.ts).
+  const trust = trustFunction(config.trustProxy);
+  const clientIp = (req: IncomingMessage): string => clientAddress(req, trust);
 
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(200, RAW_PIXEL_HEADERS);

@@ -14,6 +14,17 @@
  * - A reader is a keyed hash (HMAC-SHA256) of address, user agent and pixel, with a random key
  *   per UTC day shared by all nodes through `usage_salts`. Neither the address nor the hash is
  *   ever written anywhere; yesterday's key is deleted, so old hashes cannot be recomputed.
+ * - A page is recorded only when its host is one of the partner's domains (its website's and the
+ *   extra ones it lists, see src/partners/domains.ts) or a subdomain; other hits still count as
+ *   views but name no page, so a forged Referer cannot plant a page for the attribution checker
+ *   to fetch. The flush checks against the partner row read in its own transaction (the rule);
+ *   each hit checks against the domains the last flush read, so a flood of foreign referrers is
+ *   dropped before it takes memory.
+ * - At most MAX_NEW_PAGES_PER_DAY new pages per story × partner × UTC day, counted in the
+ *   database inside the flush transaction, after that day's usage_daily row was upserted: on
+ *   PostgreSQL the upsert holds that row's lock until commit, so two nodes adding pages to the
+ *   same story × partner × day take turns and the second counts the first's pages. Views of pages
+ *   already recorded are always added.
  * - Repeat views by one reader within 30 minutes count once. The memory of who was seen is two
  *   generations of at most 30 minutes each: an entry lives between 30 and 60 minutes, then its
  *   generation is dropped whole (no per-entry timers, no scans). A hard cap per generation keeps
@@ -21,9 +32,10 @@
  *   which can count a returning reader twice but never grows memory.
  */
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { newId } from '../util/ids.js';
+import { hostMatches, partnerDomains } from '../partners/domains.js';
 
 export const DEDUPE_WINDOW_MS = 30 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +43,20 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_READERS_PER_GENERATION = 250_000;
 /** Distinct new pages remembered between two flushes; a flood of made-up referrers stops here. */
 const MAX_PENDING_PAGES = 10_000;
+/**
+ * New pages recorded per story × partner × UTC day. A partner runs a story on a few pages (the
+ * article, an AMP or app copy, a print view); fifty leaves room for many editions while a
+ * flood of made-up URLs on the partner's own domain stops here.
+ */
+export const MAX_NEW_PAGES_PER_DAY = 50;
+/**
+ * Distinct pages one story × partner may hold in memory between two flushes, so a flood for one
+ * pair cannot take the whole pending map from the others. A pair with more pages than this
+ * viewed within one flush interval loses those extra pages' views (its daily views still count).
+ */
+const MAX_PENDING_PAGES_PER_PAIR = 4 * MAX_NEW_PAGES_PER_DAY;
+/** Partners whose domains are remembered for the per-hit check; cleared when full. */
+const MAX_KNOWN_PARTNERS = 10_000;
 /** Rows per insert statement: well under SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 200;
 
@@ -70,9 +96,78 @@ function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A normalised page address's host (lower case, punycode), as domains are stored. */
+function pageHost(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+type PageRow = { id: string; story_id: string; partner_id: string; url: string; views: number; first_seen: string; last_seen: string; check_status: 'unchecked'; check_details_json: string };
+
+/**
+ * Keeps every page already recorded and, per story × partner × day, only as many new pages as
+ * that day still allows (MAX_NEW_PAGES_PER_DAY minus those first seen that day). Runs inside the
+ * flush transaction after the day rows were upserted, so on PostgreSQL the count cannot race
+ * another node's flush of the same day.
+ */
+async function capNewPages(trx: Transaction<DB>, rows: PageRow[]): Promise<PageRow[]> {
+  if (rows.length === 0) return rows;
+  const known = new Set<string>();
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const found = await trx
+      .selectFrom('usage_pages')
+      .select(['story_id', 'partner_id', 'url'])
+      .where('story_id', 'in', [...new Set(chunk.map((r) => r.story_id))])
+      .where('url', 'in', [...new Set(chunk.map((r) => r.url))])
+      .execute();
+    for (const f of found) known.add(`${f.story_id}|${f.partner_id}|${f.url}`);
+  }
+  const fresh = rows.filter((r) => !known.has(`${r.story_id}|${r.partner_id}|${r.url}`));
+  if (fresh.length === 0) return rows;
+
+  // How many pages each story × partner already has for each day that new pages fall on.
+  const groups = new Map<string, { storyId: string; partnerId: string; day: string; rows: PageRow[] }>();
+  for (const r of fresh) {
+    const day = r.first_seen.slice(0, 10);
+    const key = `${r.story_id}|${r.partner_id}|${day}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { storyId: r.story_id, partnerId: r.partner_id, day, rows: [] }));
+    g.rows.push(r);
+  }
+  const allowed = new Set<PageRow>();
+  for (const g of groups.values()) {
+    const next = new Date(Date.parse(`${g.day}T00:00:00.000Z`) + DAY_MS).toISOString();
+    const existing = await trx
+      .selectFrom('usage_pages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('story_id', '=', g.storyId)
+      .where('partner_id', '=', g.partnerId)
+      .where('first_seen', '>=', `${g.day}T00:00:00.000Z`)
+      .where('first_seen', '<', next)
+      .executeTakeFirstOrThrow();
+    const room = Math.max(0, MAX_NEW_PAGES_PER_DAY - Number(existing.n));
+    // The most viewed first, then by address, so which pages win does not depend on map order.
+    g.rows.sort((a, b) => b.views - a.views || compareKeys(a.url, b.url));
+    for (const r of g.rows.slice(0, room)) allowed.add(r);
+  }
+  return rows.filter((r) => known.has(`${r.story_id}|${r.partner_id}|${r.url}`) || allowed.has(r));
+}
+
 export class UsageRecorder {
   private views = new Map<string, number>();
   private pages = new Map<string, PageCount>();
+  /** Pending pages per story × partner (the pages map's keys' prefix), for the per-pair cap. */
+  private pagesPerPair = new Map<string, number>();
+  /** Each partner's domains as the last flush read them: the per-hit pre-check. */
+  private readonly domains = new Map<string, string[]>();
 
   private current = new Map<number, number>();
   private previous = new Map<number, number>();
@@ -146,10 +241,26 @@ export class UsageRecorder {
       if (entry) {
         entry.views += 1;
         entry.lastSeen = now;
-      } else if (this.pages.size < MAX_PENDING_PAGES) {
-        this.pages.set(pageKey, { storyId: hit.storyId, partnerId: hit.partnerId, url: hit.page, views: 1, firstSeen: now, lastSeen: now });
+      } else if (this.pages.size < MAX_PENDING_PAGES && this.mayBeTheirs(hit.partnerId, hit.page)) {
+        const pair = `${hit.storyId}|${hit.partnerId}`;
+        const pending = this.pagesPerPair.get(pair) ?? 0;
+        if (pending < MAX_PENDING_PAGES_PER_PAIR) {
+          this.pagesPerPair.set(pair, pending + 1);
+          this.pages.set(pageKey, { storyId: hit.storyId, partnerId: hit.partnerId, url: hit.page, views: 1, firstSeen: now, lastSeen: now });
+        }
       }
     }
+  }
+
+  /**
+   * The per-hit pre-check: false when the page's host is not one of the partner's domains as the
+   * last flush read them. A partner not yet read passes; the flush decides.
+   */
+  private mayBeTheirs(partnerId: string, page: string): boolean {
+    const domains = this.domains.get(partnerId);
+    if (domains === undefined) return true;
+    const host = pageHost(page);
+    return host !== undefined && hostMatches(host, domains);
   }
 
   /** Retires a generation every window (or early, at the cap), so memory holds ≤ 2 windows. */
@@ -205,6 +316,7 @@ export class UsageRecorder {
     const pages = this.pages;
     this.views = new Map();
     this.pages = new Map();
+    this.pagesPerPair = new Map();
     this.flushing = this.write(views, pages).catch((err: unknown) => {
       this.restore(views, pages);
       throw err;
@@ -233,16 +345,33 @@ export class UsageRecorder {
       const storyIds = [...new Set([...dayRows, ...pageRows].map((r) => r.story_id))];
       const partnerIds = [...new Set([...dayRows, ...pageRows].map((r) => r.partner_id))];
       const liveStories = new Set<string>();
-      const livePartners = new Set<string>();
+      const partnerDomainsById = new Map<string, string[]>();
       for (let i = 0; i < storyIds.length; i += CHUNK) {
         for (const r of await trx.selectFrom('stories').select('id').where('id', 'in', storyIds.slice(i, i + CHUNK)).execute()) liveStories.add(r.id);
       }
       for (let i = 0; i < partnerIds.length; i += CHUNK) {
-        for (const r of await trx.selectFrom('partners').select('id').where('id', 'in', partnerIds.slice(i, i + CHUNK)).execute()) livePartners.add(r.id);
+        const rows = await trx.selectFrom('partners').select(['id', 'domain', 'extra_domains_json']).where('id', 'in', partnerIds.slice(i, i + CHUNK)).execute();
+        for (const r of rows) partnerDomainsById.set(r.id, partnerDomains(r.domain, r.extra_domains_json));
       }
-      const live = (r: { story_id: string; partner_id: string }) => liveStories.has(r.story_id) && livePartners.has(r.partner_id);
+      const live = (r: { story_id: string; partner_id: string }) => liveStories.has(r.story_id) && partnerDomainsById.has(r.partner_id);
       dayRows = dayRows.filter(live);
-      pageRows = pageRows.filter(live);
+      pageRows = pageRows.filter((r) => {
+        if (!live(r)) return false;
+        const host = pageHost(r.url);
+        return host !== undefined && hostMatches(host, partnerDomainsById.get(r.partner_id)!);
+      });
+      this.rememberDomains(partnerDomainsById);
+      // Every page's story × partner × day has its usage_daily row upserted below, before the
+      // pages are counted: that upsert is the lock that serialises nodes (see the file comment).
+      const dayKeys = new Set(dayRows.map((r) => `${r.story_id}|${r.partner_id}|${r.day}`));
+      for (const r of pageRows) {
+        const key = `${r.story_id}|${r.partner_id}|${r.first_seen.slice(0, 10)}`;
+        if (!dayKeys.has(key)) {
+          dayKeys.add(key);
+          dayRows.push({ story_id: r.story_id, partner_id: r.partner_id, day: r.first_seen.slice(0, 10), views: 0 });
+        }
+      }
+      dayRows.sort((a, b) => compareKeys(`${a.story_id}|${a.partner_id}|${a.day}`, `${b.story_id}|${b.partner_id}|${b.day}`));
       for (let i = 0; i < dayRows.length; i += CHUNK) {
         await trx
           .insertInto('usage_daily')
@@ -250,6 +379,7 @@ export class UsageRecorder {
           .onConflict((oc) => oc.columns(['story_id', 'partner_id', 'day']).doUpdateSet({ views: sql<number>`usage_daily.views + excluded.views` }))
           .execute();
       }
+      pageRows = await capNewPages(trx, pageRows);
       for (let i = 0; i < pageRows.length; i += CHUNK) {
         await trx
           .insertInto('usage_pages')
@@ -268,12 +398,19 @@ export class UsageRecorder {
     return { days: dayRows.length, pages: pageRows.length };
   }
 
+  private rememberDomains(byPartner: Map<string, string[]>): void {
+    if (this.domains.size + byPartner.size > MAX_KNOWN_PARTNERS) this.domains.clear();
+    for (const [id, domains] of byPartner) this.domains.set(id, domains);
+  }
+
   private restore(views: Map<string, number>, pages: Map<string, PageCount>): void {
     for (const [k, n] of views) this.views.set(k, (this.views.get(k) ?? 0) + n);
     for (const [k, p] of pages) {
       const cur = this.pages.get(k);
       if (!cur) {
         this.pages.set(k, p);
+        const pair = `${p.storyId}|${p.partnerId}`;
+        this.pagesPerPair.set(pair, (this.pagesPerPair.get(pair) ?? 0) + 1);
         continue;
       }
       cur.views += p.views;

@@ -60,6 +60,25 @@ export interface UsageSummary {
 
 export type CsvKind = 'daily' | 'pages';
 
+/** Rows in one CSV export; a longer one ends with a note (narrow the range for the rest). */
+export const MAX_CSV_ROWS = 100_000;
+/** Rows read per query while streaming a CSV export. */
+export const CSV_PAGE_SIZE = 1000;
+
+export interface CsvExport {
+  /** The range exported (defaults filled in), for the file name. */
+  from: string;
+  to: string;
+  kind: CsvKind;
+  /** The file: the byte order mark and header first, then rows in chunks. */
+  chunks: AsyncIterable<string>;
+}
+
+/** The last line of an export cut at the cap: one cell, so spreadsheets show it in column A. */
+function truncationNote(maxRows: number): string {
+  return csvLine([`Export stopped after ${maxRows.toLocaleString('en-US')} rows; choose a shorter date range (from/to) to get the rest.`]);
+}
+
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function isRealDay(s: string): boolean {
@@ -143,6 +162,8 @@ function parseDetails(json: string): Record<string, unknown> {
 
 export class UsageService {
   readonly recorder: UsageRecorder;
+  /** How CSV exports are read and bounded (tests lower them to exercise the cap). */
+  csvLimits: { maxRows: number; pageSize: number } = { maxRows: MAX_CSV_ROWS, pageSize: CSV_PAGE_SIZE };
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -208,7 +229,8 @@ export class UsageService {
     };
   }
 
-  private async pages(f: UsageFilter & { from: string; to: string }, limit: number | undefined): Promise<UsagePage[]> {
+  /** Pages seen during the range, with their story and partner, for the filter. */
+  private pagesQuery(f: UsageFilter & { from: string; to: string }) {
     let q = this.db
       .selectFrom('usage_pages')
       .innerJoin('stories', 'stories.id', 'usage_pages.story_id')
@@ -218,7 +240,12 @@ export class UsageService {
     if (f.storyId) q = q.where('usage_pages.story_id', '=', f.storyId);
     if (f.partnerId) q = q.where('usage_pages.partner_id', '=', f.partnerId);
     if (f.createdBy) q = q.where('stories.created_by', '=', f.createdBy);
-    let rows = q
+    return q;
+  }
+
+  private async pages(f: UsageFilter & { from: string; to: string }, limit: number): Promise<UsagePage[]> {
+    const q = this.pagesQuery(f);
+    const rows = q
       .select([
         'usage_pages.url',
         'usage_pages.views',
@@ -233,8 +260,9 @@ export class UsageService {
         'partners.outlet',
       ])
       .orderBy('usage_pages.views', 'desc')
-      .orderBy('usage_pages.url');
-    if (limit !== undefined) rows = rows.limit(limit);
+      .orderBy('usage_pages.url')
+      .orderBy('usage_pages.id')
+      .limit(limit);
     return (await rows.execute()).map((r) => ({
       url: r.url,
       views: Number(r.views),
@@ -251,31 +279,103 @@ export class UsageService {
   }
 
   /**
-   * The same numbers as CSV: `daily` has one row per day × story × partner with views (days
-   * without views are left out); `pages` has one row per page where a story ran.
+   * The same numbers as CSV, as a stream of text chunks for the HTTP response: `daily` has one
+   * row per day × story × partner with views (days without views are left out); `pages` has one
+   * row per page where a story ran, most viewed first.
+   *
+   * Rows are read in pages of `csvLimits.pageSize` by keyset (each read a short query, so a slow
+   * download never holds a database connection) and stop after `csvLimits.maxRows`; a longer
+   * export ends with a line saying so. The filter is checked at once (a bad range throws here,
+   * before any byte is sent); the range used, defaults filled in, is returned for the file name.
    */
-  async csv(filter: UsageFilter, kind: CsvKind = 'daily'): Promise<string> {
+  csvExport(filter: UsageFilter, kind: CsvKind = 'daily'): CsvExport {
     const f = resolveFilter(filter);
-    // The byte order mark makes Excel read the file as UTF-8 (headlines and outlets in any language).
-    let out = '\uFEFF';
-    if (kind === 'pages') {
-      out += csvLine(['page_url', 'story_id', 'headline', 'partner_id', 'outlet', 'views', 'first_seen', 'last_seen', 'check_status', 'checked_at']);
-      for (const p of await this.pages(f, undefined)) {
-        out += csvLine([p.url, p.storyId, p.headline, p.partnerId, p.outlet, p.views, p.firstSeen, p.lastSeen, p.checkStatus, p.checkedAt]);
-      }
-      return out;
-    }
-    const rows = await this.daily(f)
-      .innerJoin('stories', 'stories.id', 'usage_daily.story_id')
-      .innerJoin('partners', 'partners.id', 'usage_daily.partner_id')
-      .select(['usage_daily.day', 'usage_daily.story_id', this.headline().as('headline'), 'usage_daily.partner_id', 'partners.outlet', 'usage_daily.views'])
-      .orderBy('usage_daily.day')
-      .orderBy('usage_daily.story_id')
-      .orderBy('usage_daily.partner_id')
-      .execute();
-    out += csvLine(['day', 'story_id', 'headline', 'partner_id', 'outlet', 'views']);
-    for (const r of rows) out += csvLine([r.day, r.story_id, r.headline, r.partner_id, r.outlet, Number(r.views)]);
+    const { maxRows, pageSize } = this.csvLimits;
+    return { from: f.from, to: f.to, kind, chunks: kind === 'pages' ? this.pagesCsv(f, maxRows, pageSize) : this.dailyCsv(f, maxRows, pageSize) };
+  }
+
+  /** The whole export as one string (scripts and tests; the HTTP routes stream csvExport). */
+  async csv(filter: UsageFilter, kind: CsvKind = 'daily'): Promise<string> {
+    let out = '';
+    for await (const chunk of this.csvExport(filter, kind).chunks) out += chunk;
     return out;
+  }
+
+  private async *dailyCsv(f: UsageFilter & { from: string; to: string }, maxRows: number, pageSize: number): AsyncGenerator<string> {
+    // The byte order mark makes Excel read the file as UTF-8 (headlines and outlets in any language).
+    yield `\uFEFF${csvLine(['day', 'story_id', 'headline', 'partner_id', 'outlet', 'views'])}`;
+    let after: { day: string; story: string; partner: string } | undefined;
+    let written = 0;
+    for (;;) {
+      let q = this.daily(f)
+        .innerJoin('stories', 'stories.id', 'usage_daily.story_id')
+        .innerJoin('partners', 'partners.id', 'usage_daily.partner_id')
+        .select(['usage_daily.day', 'usage_daily.story_id', this.headline().as('headline'), 'usage_daily.partner_id', 'partners.outlet', 'usage_daily.views']);
+      if (after) {
+        const a = after;
+        q = q.where(({ eb, refTuple, tuple }) => eb(refTuple('usage_daily.day', 'usage_daily.story_id', 'usage_daily.partner_id'), '>', tuple(a.day, a.story, a.partner)));
+      }
+      const rows = await q.orderBy('usage_daily.day').orderBy('usage_daily.story_id').orderBy('usage_daily.partner_id').limit(pageSize).execute();
+      let chunk = '';
+      for (const r of rows) {
+        if (written === maxRows) {
+          yield `${chunk}${truncationNote(maxRows)}`;
+          return;
+        }
+        chunk += csvLine([r.day, r.story_id, r.headline, r.partner_id, r.outlet, Number(r.views)]);
+        written += 1;
+      }
+      if (chunk) yield chunk;
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) return;
+      after = { day: last.day, story: last.story_id, partner: last.partner_id };
+    }
+  }
+
+  private async *pagesCsv(f: UsageFilter & { from: string; to: string }, maxRows: number, pageSize: number): AsyncGenerator<string> {
+    yield `\uFEFF${csvLine(['page_url', 'story_id', 'headline', 'partner_id', 'outlet', 'views', 'first_seen', 'last_seen', 'check_status', 'checked_at'])}`;
+    let after: { views: number; url: string; id: string } | undefined;
+    let written = 0;
+    for (;;) {
+      let q = this.pagesQuery(f).select([
+        'usage_pages.id',
+        'usage_pages.url',
+        'usage_pages.views',
+        'usage_pages.first_seen',
+        'usage_pages.last_seen',
+        'usage_pages.story_id',
+        'usage_pages.partner_id',
+        'usage_pages.check_status',
+        'usage_pages.checked_at',
+        this.headline().as('headline'),
+        'partners.outlet',
+      ]);
+      if (after) {
+        const a = after;
+        // Most viewed first, then by address and id: the keyset continues after the last row sent.
+        q = q.where((eb) =>
+          eb.or([
+            eb('usage_pages.views', '<', a.views),
+            eb.and([eb('usage_pages.views', '=', a.views), eb('usage_pages.url', '>', a.url)]),
+            eb.and([eb('usage_pages.views', '=', a.views), eb('usage_pages.url', '=', a.url), eb('usage_pages.id', '>', a.id)]),
+          ]),
+        );
+      }
+      const rows = await q.orderBy('usage_pages.views', 'desc').orderBy('usage_pages.url').orderBy('usage_pages.id').limit(pageSize).execute();
+      let chunk = '';
+      for (const r of rows) {
+        if (written === maxRows) {
+          yield `${chunk}${truncationNote(maxRows)}`;
+          return;
+        }
+        chunk += csvLine([r.url, r.story_id, r.headline, r.partner_id, r.outlet, Number(r.views), r.first_seen, r.last_seen, r.check_status, r.checked_at]);
+        written += 1;
+      }
+      if (chunk) yield chunk;
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) return;
+      after = { views: Number(last.views), url: last.url, id: last.id };
+    }
   }
 
   /** Stories and partners that have any recorded views, for the dashboard's filter menus. */

@@ -8,7 +8,7 @@
 import type { ComponentChildren } from 'preact';
 import type { PartnerStatus } from '../db/schema.js';
 
-export type PortalSection = 'dashboard' | 'stories' | 'keys' | 'follows' | 'usage' | 'login' | 'invite' | 'none';
+export type PortalSection = 'dashboard' | 'stories' | 'keys' | 'follows' | 'usage' | 'domains' | 'login' | 'invite' | 'none';
 
 export interface PortalViewer {
   name: string;
@@ -50,6 +50,7 @@ const NAV: NavItem[] = [
   { section: 'keys', href: '/partners/keys', label: 'API keys & feeds', approvedOnly: true },
   { section: 'follows', href: '/partners/follows', label: 'Follows & alerts' },
   { section: 'usage', href: '/partners/usage', label: 'Usage', approvedOnly: true },
+  { section: 'domains', href: '/partners/domains', label: 'Domains' },
 ];
 
 export function PortalCsrfField({ token }: { token: string }) {

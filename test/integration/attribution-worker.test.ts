@@ -74,8 +74,11 @@ async function world(tdb: TestDb): Promise<World> {
   const t = await buildTestApp(tdb, { FREEWIRE_FETCH_ALLOW_LIST: '127.0.0.1', FREEWIRE_ATTRIBUTION_CHECK_INTERVAL_MS: '0' });
   const basics = await seedBasics(t.services);
   const story = await publishStory(t.services, { headline: 'The river is rising', desk: basics.desk, authors: [basics.author] });
+  // The partner's website is the loopback server below: the checker fetches only pages on the partner's domains.
+  const pages = new Map<string, string | number>();
+  const site = await partnerSite(pages);
   const partner = await t.services.partners.apply({
-    outlet: 'Partner Daily', website: 'https://partner.example', contactName: 'Pat Partner', email: 'pat@partner.example',
+    outlet: 'Partner Daily', website: site.base, contactName: 'Pat Partner', email: 'pat@partner.example',
     audience: 250_000, evidence: 'Analytics screenshot', intendedUse: 'Republish environment stories', acceptTerms: true,
   });
   await t.services.partners.approve(SYSTEM_ACTOR, partner.id);
@@ -88,7 +91,7 @@ async function world(tdb: TestDb): Promise<World> {
     <p>This story was originally published by <a href="${storyUrl}">${settings.siteName}</a> and is republished under our republishing terms.</p>
     <img src="${pixel}" width="1" height="1" alt=""></main></body></html>`;
   const noLink = compliant.replace(`<a href="${storyUrl}">${settings.siteName}</a>`, settings.siteName);
-  const site = await partnerSite(new Map<string, string | number>([['/compliant', compliant], ['/no-link', noLink], ['/gone', 404], ['/hang', 'hang']]));
+  for (const [path, page] of [['/compliant', compliant], ['/no-link', noLink], ['/gone', 404], ['/hang', 'hang']] as const) pages.set(path, page);
   const now = new Date().toISOString();
   return {
     t, site, storyId: story.id, partnerId: partner.id, storyUrl, pixel, credit,

@@ -19,13 +19,14 @@ import { forEachDialect } from '../helpers/dialects.js';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const MIN = 60_000;
 
-async function insertPartner(db: Kysely<DB>, outlet: string): Promise<string> {
+/** A partner publishing at https://gazette.example (pages elsewhere are not recorded for it). */
+async function insertPartner(db: Kysely<DB>, outlet: string, domain = 'gazette.example', extraDomains: string[] = []): Promise<string> {
   const id = newId();
   const now = new Date().toISOString();
   await db
     .insertInto('partners')
     .values({
-      id, outlet, website: `https://${id.slice(0, 8)}.example`, domain: `${id.slice(0, 8)}.example`, contact_name: 'Pat Partner', email: `pat@${id.slice(0, 8)}.example`,
+      id, outlet, website: `https://${domain}`, domain, extra_domains_json: JSON.stringify(extraDomains), contact_name: 'Pat Partner', email: `pat@${id.slice(0, 8)}.example`,
       audience: 100_000, evidence: 'analytics', intended_use: 'republish', status: 'approved', kind: 'free', eligibility_json: '{}',
       decision_reason: null, decided_by: null, decided_at: null, feed_token_hash: null, created_at: now, updated_at: now,
     })
@@ -404,14 +405,14 @@ forEachDialect('closing the app flushes the counts; no address is stored anywher
 
 forEachDialect('on a listening server the pixel is answered before Fastify, with the same bytes, headers and counts', async (_t, tdb) => {
   const db = tdb.database.db;
-  // trustProxy on: the reader is the client the proxy saw (X-Forwarded-For), as request.ip would say.
+  // trustProxy on (one hop): the reader is the address our proxy appended to X-Forwarded-For, as request.ip would say.
   const ta = await buildTestApp(tdb, { FREEWIRE_USAGE_FLUSH_INTERVAL_MS: '60000', FREEWIRE_TRUST_PROXY: 'true' });
   try {
     const fx = await fixture(ta.services);
     const base = await ta.app.listen({ port: 0, host: '127.0.0.1' });
     const get = (url: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${base}${url}`, { method, headers: { 'user-agent': UA, ...headers } });
 
-    const r = await get(`/p/${fx.token}.gif?v=2`, { 'x-forwarded-for': '192.0.2.10, 10.0.0.1', referer: 'https://gazette.example/wells?utm_medium=email' });
+    const r = await get(`/p/${fx.token}.gif?v=2`, { 'x-forwarded-for': '10.0.0.1, 192.0.2.10', referer: 'https://gazette.example/wells?utm_medium=email' });
     assert.equal(r.status, 200);
     assert.deepEqual(Buffer.from(await r.arrayBuffer()), TRANSPARENT_GIF);
     const viaInject = await hitPixel(ta, 'someone-elses-token-0000');

@@ -6,6 +6,7 @@ import type { Services } from '../../services.js';
 import { partnerSession } from '../auth.js';
 import { UsagePage } from '../pages/usage.js';
 import { renderPortalPage } from '../render.js';
+import { sendCsv } from '../../usage/csv-reply.js';
 
 function day(request: FastifyRequest, name: string): string {
   const v = query(request, name).trim();
@@ -29,12 +30,8 @@ export function usageHandlers(services: Services) {
       if (kind !== 'daily' && kind !== 'pages') throw new AppError('VALIDATION', 'The export kind must be daily or pages.', { details: { kind: ['must be daily or pages'] } });
       const from = day(request, 'from');
       const to = day(request, 'to');
-      const body = await services.usage.csv({ partnerId: s.partner.id, from: from || undefined, to: to || undefined }, kind);
-      return reply
-        .header('Cache-Control', 'no-store')
-        .header('Content-Disposition', `attachment; filename="usage-${kind}.csv"`)
-        .type('text/csv; charset=utf-8')
-        .send(body);
+      // Always this partner's own numbers; the range checked now, the rows streamed.
+      return sendCsv(reply, services.usage.csvExport({ partnerId: s.partner.id, from: from || undefined, to: to || undefined }, kind));
     },
   };
 }

@@ -202,6 +202,21 @@ export function PartnerDetailPage({ partner: p, users, keys, mail, csrf, rejectE
                 </a>{' '}
                 <span class="muted">({p.domain})</span>
               </dd>
+              <dt>Other domains</dt>
+              <dd>
+                {/* Set by the partner in its portal (or through the Admin API); the pixel records pages only on these and the website's domain. */}
+                {p.extraDomains.length === 0 ? (
+                  <span class="muted">None listed</span>
+                ) : (
+                  <ul class="plain-list" aria-label="Other domains where the partner publishes">
+                    {p.extraDomains.map((d) => (
+                      <li>
+                        <code>{d}</code>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </dd>
               <dt>Contact</dt>
               <dd>{p.contactName}</dd>
               <dt>Email</dt>
