@@ -5,6 +5,7 @@
  * agree on it, so a reader who invents a new leftmost entry on every hit is still one reader.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { buildTestApp, publishStory, seedBasics, type TestApp } from '../helpers/app.js';
 import { forEachDialect } from '../helpers/dialects.js';
 import { newId } from '../../src/util/ids.js';
@@ -116,6 +117,30 @@ forEachDialect('the pixel counts one reader however the leftmost X-Forwarded-For
     await t.services.usage.recorder.flush();
     const rows = await t.services.database.db.selectFrom('usage_daily').select('views').execute();
     assert.deepEqual(rows.map((r) => Number(r.views)), [2]);
+  } finally {
+    await t.close();
+  }
+});
+
+forEachDialect('trust proxy = 1: the newsroom and portal login limits key on the rightmost address too', async (_t, tdb) => {
+  const t = await buildTestApp(tdb, { FREEWIRE_TRUST_PROXY: '1', FREEWIRE_LOGIN_RATE_LIMIT: '3' });
+  try {
+    const attempt = (url: string, xff: string, n: number) => {
+      const token = randomBytes(24).toString('base64url');
+      return t.app.inject({
+        method: 'POST',
+        url,
+        remoteAddress: '127.0.0.1',
+        headers: { cookie: `fw_csrf=${token}`, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': xff },
+        // A different account each time: only the per-address limit can stop these.
+        payload: new URLSearchParams({ _csrf: token, email: `someone${n}@news.test`, password: 'wrong-password' }).toString(),
+      });
+    };
+    for (const url of ['/newsroom/login', '/partners/login']) {
+      for (let i = 0; i < 3; i++) assert.equal((await attempt(url, `${spoof()}, 2.2.2.2`, i)).statusCode, 401, url);
+      assert.equal((await attempt(url, `${spoof()}, 2.2.2.2`, 3)).statusCode, 429, `${url}: a new leftmost entry is not a new address`);
+      assert.equal((await attempt(url, '2.2.2.2, 3.3.3.3', 4)).statusCode, 401, `${url}: another client behind the proxy has its own allowance`);
+    }
   } finally {
     await t.close();
   }
