@@ -234,6 +234,10 @@ export async function registerAdminApi(app: FastifyInstance, services: Services)
       schema: {
         tags: ['stories'],
         summary: 'Save changes (a new version; readers see no change until published or amended)',
+        description:
+          'Readers and partners see none of it until the story is published or amended: the syndication switch, license profile, ' +
+          'embargo and lead image also take effect with the version that goes live. On a published or scheduled story only ' +
+          'editors and admins may change those (403 for reporters); on a draft its author may set them.',
         params: S.IdParams,
         body: S.StoryPatchBody,
         response: responses({ 200: S.Story }),

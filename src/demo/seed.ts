@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { Actor } from '../users/permissions.js';
 import type { LicenseProfileInput } from '../license-profiles/license-profiles.service.js';
+import { refreshChangePoints } from '../syndication/change-points.js';
 import { demoAuthors, demoDesks, demoSite, demoStories, type DemoStory } from './content.js';
 
 export const DEMO_ACTOR: Actor = Object.freeze({ id: null, role: 'system', label: 'demo' });
@@ -152,6 +153,7 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
       ids.set(story.slug, id);
       await services.stories.publish(DEMO_ACTOR, id);
       await backdatePublication(db, id, step.at);
+      await refreshChangePoints(db, services.database.dialect, [id]);
       result.stories++;
       continue;
     }
@@ -163,6 +165,8 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
       await services.stories.amend(DEMO_ACTOR, id, 'update', story.update!.note, `${story.body.trimEnd()}\n\n${story.update!.addedParagraph}\n`);
     }
     await backdateAmendment(db, id, step.at);
+    // The partner change points follow the event times just rewritten.
+    await refreshChangePoints(db, services.database.dialect, [id]);
   }
 
   // The timestamps were rewritten behind the services' backs; make page caches re-render.

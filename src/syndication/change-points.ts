@@ -78,7 +78,10 @@ export async function refreshChangePoints(db: Kysely<DB>, dialect: DialectHelper
       return profile ? changePointsOf(r, profile).map((p) => ({ story_id: r.id, ...p })) : [];
     });
     await db.deleteFrom('partner_change_points').where('story_id', 'in', ids).execute();
-    for (const part of chunks(points, 300)) await db.insertInto('partner_change_points').values(part).execute();
+    // Two transactions refreshing one story at once (say, two amendments on PostgreSQL) may
+    // both insert the same point; one copy is enough. A point left over from the other is only a
+    // story read once more by a poll: a point may be extra, never missing.
+    for (const part of chunks(points, 300)) await db.insertInto('partner_change_points').values(part).onConflict((oc) => oc.doNothing()).execute();
   }
 }
 

@@ -2,10 +2,13 @@
  * Published stories written straight into the tables, thousands a second: for tests and benches
  * that need many stories with chosen times (publication, events, embargoes, withdrawals), which
  * the services would stamp with the real clock. Writes what the partner change list and the site
- * read: the stories row, its live version (and a withdrawal version), and the story events.
+ * read: the stories row, its live version (and a withdrawal version), the story events, and the
+ * partner change points computed from them as the services would.
  */
 import type { Kysely } from 'kysely';
 import type { DB, EventType, Syndication } from '../../src/db/schema.js';
+import type { DialectHelpers } from '../../src/db/dialect.js';
+import { refreshChangePoints } from '../../src/syndication/change-points.js';
 import { newId } from '../../src/util/ids.js';
 
 export interface BulkStory {
@@ -24,8 +27,7 @@ export interface BulkStory {
 const CHUNK = 50;
 
 /** Inserts the stories (all in `deskId`) and returns their ids in order. */
-export async function bulkInsertStories(db: Kysely<DB>, deskId: string, stories: BulkStory[], opts: { liveRightsColumns?: boolean } = {}): Promise<string[]> {
-  const withRights = opts.liveRightsColumns ?? true;
+export async function bulkInsertStories(db: Kysely<DB>, dialect: DialectHelpers, deskId: string, stories: BulkStory[]): Promise<string[]> {
   const ids = stories.map((s) => s.id ?? newId());
   for (let i = 0; i < stories.length; i += CHUNK) {
     const part = stories.slice(i, i + CHUNK);
@@ -47,7 +49,7 @@ export async function bulkInsertStories(db: Kysely<DB>, deskId: string, stories:
       const base = {
         story_id: partIds[j]!, headline: `Bulk story ${i + j}`, summary: '', body_md: 'Text.', body_html: '<p>Text.</p>', dateline: '',
         desk_id: deskId, authors_json: '[]', tags_json: '[]', word_count: 1, note: null, created_by: null,
-        ...(withRights ? { syndication: s.syndication ?? ('free' as const), license_profile_id: s.licenseProfileId ?? null, embargo_until: s.embargoUntil ?? null } : {}),
+        syndication: s.syndication ?? ('free' as const), license_profile_id: s.licenseProfileId ?? null, embargo_until: s.embargoUntil ?? null,
       };
       const live = { ...base, id: newId(), version: 1, kind: 'publish' as const, created_at: s.versionAt ?? s.publishedAt };
       return s.withdrawnAt ? [live, { ...base, id: newId(), version: 2, kind: 'withdraw' as const, created_at: s.withdrawnAt }] : [live];
@@ -58,6 +60,7 @@ export async function bulkInsertStories(db: Kysely<DB>, deskId: string, stories:
       ...(s.events ?? []).map((e) => ({ type: e.type, story_id: partIds[j]!, version: 1, payload_json: '{}', created_at: e.at })),
     ]);
     await db.insertInto('events').values(events).execute();
+    await refreshChangePoints(db, dialect, partIds);
   }
   return ids;
 }

@@ -52,8 +52,8 @@ function setClock(services: Services, offsetMs: number): void {
   services.partnerAccess.now = () => new Date(Date.now() + offsetMs);
 }
 
-async function api(t: TestApp, key: string | null, url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  return t.app.inject({ method: 'GET', url, headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...headers } });
+async function api(t: TestApp, key: string | null, url: string, headers: Record<string, string> = {}, remoteAddress?: string): Promise<LightMyRequestResponse> {
+  return t.app.inject({ method: 'GET', url, headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...headers }, ...(remoteAddress ? { remoteAddress } : {}) });
 }
 
 /** Validates every ninjs document in a successful answer against the schema of its version. */
@@ -448,18 +448,22 @@ forEachDialect('content API: 401, 403, 429 and 400 answers', async (_t, tdb) => 
     }
     assert.equal((await api(t, partner.key, '/api/v1/stories/x?ninjs=9')).statusCode, 400);
 
-    // The rate limit is per key: this key runs out (429 with Retry-After), another does not.
+    // The rate limit is per partner: a second key of the same partner does not add to it; another
+    // partner has its own.
     const other = await services.partners.createKey(null, partner.id, 'other');
+    const neighbour = await makePartner(services);
     let limited: LightMyRequestResponse | undefined;
     for (let i = 0; i < 45 && !limited; i++) {
-      const r = await api(t, partner.key, '/api/v1/stories?limit=1');
+      const r = await api(t, i % 2 === 0 ? partner.key : other.key, '/api/v1/stories?limit=1');
       if (r.statusCode === 429) limited = r;
       else assert.ok(r.statusCode === 200 || r.statusCode === 400, String(r.statusCode));
     }
-    assert.ok(limited, 'the key was rate limited');
+    assert.ok(limited, 'the partner was rate limited');
     assert.equal(limited.json().error.code, 'RATE_LIMITED');
     assert.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After');
-    assert.equal((await api(t, other.key, '/api/v1/stories?limit=1')).statusCode, 200);
+    assert.equal((await api(t, partner.key, '/api/v1/stories?limit=1')).statusCode, 429, 'the first key too');
+    assert.equal((await api(t, other.key, '/api/v1/stories?limit=1')).statusCode, 429, 'and the second');
+    assert.equal((await api(t, neighbour.key, '/api/v1/stories?limit=1', {}, '10.0.0.9')).statusCode, 200, 'another partner is not');
   } finally {
     await t.close();
   }
@@ -524,6 +528,44 @@ forEachDialect('content API: documented in the OpenAPI document', async (_t, tdb
     }
     const params = (doc.paths['/api/v1/stories'].get.parameters as Doc[]).map((p) => p.name).sort();
     assert.deepEqual(params, ['desk', 'limit', 'ninjs', 'q', 'since', 'tag']);
+  } finally {
+    await t.close();
+  }
+});
+
+forEachDialect('content API: bad and unknown keys are limited per address before any lookup', async (_t, tdb) => {
+  const t = await buildTestApp(tdb, { FREEWIRE_API_RATE_LIMIT: '5' });
+  try {
+    const { services } = t;
+    const partner = await makePartner(services);
+    const lookups = { n: 0 };
+    const resolve = services.partners.resolveApiKey.bind(services.partners);
+    services.partners.resolveApiKey = async (key: string) => {
+      lookups.n++;
+      return resolve(key);
+    };
+    const attacker = '198.51.100.7';
+    const wellFormed = (i: number) => `fwp_${String(i).padStart(43, 'x')}`;
+    const answers: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      // Unknown well-formed keys, malformed ones and no key at all share the address's allowance.
+      const key = i % 3 === 0 ? wellFormed(i) : i % 3 === 1 ? 'garbage' : null;
+      answers.push((await api(t, key, '/api/v1/stories', {}, attacker)).statusCode);
+    }
+    assert.deepEqual(answers.slice(0, 5), [401, 401, 401, 401, 401]);
+    assert.ok(answers.slice(5).every((s) => s === 429), answers.join(' '));
+    assert.equal(lookups.n, 2, 'only the well-formed keys within the allowance were looked up');
+    const before = lookups.n;
+    assert.equal((await api(t, wellFormed(99), '/api/v1/stories', {}, attacker)).statusCode, 429);
+    assert.equal(lookups.n, before, 'over the allowance: no database lookup');
+    // Another address is not affected, and a partner's key works from anywhere.
+    assert.equal((await api(t, 'garbage', '/api/v1/stories', {}, '203.0.113.5')).statusCode, 401);
+    assert.equal((await api(t, partner.key, '/api/v1/stories', {}, '203.0.113.5')).statusCode, 200);
+    // A known partner over its allowance is refused before the lookup too.
+    for (let i = 0; i < 6; i++) await api(t, partner.key, '/api/v1/stories', {}, `203.0.113.${10 + i}`);
+    const known = lookups.n;
+    assert.equal((await api(t, partner.key, '/api/v1/stories', {}, '203.0.113.99')).statusCode, 429);
+    assert.equal(lookups.n, known);
   } finally {
     await t.close();
   }

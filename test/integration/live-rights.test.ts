@@ -99,6 +99,12 @@ forEachDialect('reporters cannot change who may have a published or scheduled st
       const after = await services.stories.get(id);
       assert.equal(after.embargoUntil, embargo, `${state}: the embargo survives the reporter's save`);
       assert.equal(after.summary, 'Saved from the form');
+      const refused = await postForm(t, t.reporter, `/newsroom/stories/${id}`, {
+        headline: '', slug: '', summary: '', body: 'Text.', dateline: '', desk: basics.desk, authors: [basics.author], tags: '',
+      });
+      assert.equal(refused.statusCode, 400);
+      assert.match(refused.body, /data-rights="readonly"/);
+      assert.doesNotMatch(refused.body, /No embargo/, 'the form shown again still shows the embargo');
     }
 
     // An image's own rights are for editors too.

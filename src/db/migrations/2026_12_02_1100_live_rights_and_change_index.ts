@@ -23,7 +23,6 @@ import { sql, type Kysely } from 'kysely';
 import type { MigrationContext } from '../migrate.js';
 
 export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> {
-  void ctx;
   await db.schema.alterTable('story_versions').addColumn('syndication', 'text', (c) => c.notNull().defaultTo('free')).execute();
   await db.schema.alterTable('story_versions').addColumn('license_profile_id', 'text').execute();
   await db.schema.alterTable('story_versions').addColumn('embargo_until', 'text').execute();
@@ -40,12 +39,15 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
       lead_image_caption = (select s.lead_image_caption from stories s where s.id = story_versions.story_id),
       lead_image_credit = (select s.lead_image_credit from stories s where s.id = story_versions.story_id)`.execute(db);
 
+  // Polls compare (at, story_id) in SQL and in JavaScript alike, so on PostgreSQL both columns
+  // order bytewise (collation "C"), as SQLite's text does, whatever the database's locale.
+  const bytewise = ctx.dialect === 'postgres' ? sql`collate "C"` : sql``;
   await db.schema
     .createTable('partner_change_points')
-    .addColumn('story_id', 'text', (c) => c.notNull().references('stories.id').onDelete('cascade'))
+    .addColumn('story_id', 'text', (c) => c.modifyFront(bytewise).notNull().references('stories.id').onDelete('cascade'))
     // The partner kind the point is for: free | licensee.
     .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('at', 'text', (c) => c.notNull())
+    .addColumn('at', 'text', (c) => c.modifyFront(bytewise).notNull())
     .addPrimaryKeyConstraint('partner_change_points_pk', ['story_id', 'kind', 'at'])
     .execute();
   await db.schema.createIndex('partner_change_points_scan_idx').on('partner_change_points').columns(['kind', 'at', 'story_id']).execute();

@@ -112,7 +112,8 @@ function instantOrNull(v: string): string | null {
 
 /** The form as the user sent it, for re-rendering after an error. */
 function valuesFromForm(fields: FormFields, story: Story | null): EditorValues {
-  const embargo = resolveLocalTime(text(fields, 'embargoAt'), text(fields, 'embargoAtIso'));
+  const embargoShown = fields.embargoAt !== undefined || fields.embargoAtIso !== undefined;
+  const embargo = embargoShown ? resolveLocalTime(text(fields, 'embargoAt'), text(fields, 'embargoAtIso')) : (story?.embargoUntil ?? '');
   const schedule = resolveLocalTime(text(fields, 'scheduleAt'), text(fields, 'scheduleAtIso'));
   const embargoUtc = instantOrNull(embargo);
   const scheduleUtc = instantOrNull(schedule);
