@@ -214,6 +214,8 @@ export class LicenseProfilesService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: DialectHelpers,
+    /** Told after each committed change readers can see, so page caches refresh at once. */
+    private readonly onPublicChange: () => void = () => undefined,
   ) {}
 
   async list(): Promise<LicenseProfile[]> {
@@ -335,6 +337,7 @@ export class LicenseProfilesService {
         // Which renditions partners may receive can change with it.
         await appendEvent(trx, 'site.updated', null, null, { media: before.id });
       });
+      this.onPublicChange();
     }
     return this.imageRights(before.id);
   }
@@ -408,6 +411,7 @@ export class LicenseProfilesService {
       if (this.dialect.isUniqueViolation(err)) throw new AppError('CONFLICT', `A license profile with the slug "${slug}" already exists.`, { details: { slug: ['is already taken'] } });
       throw err;
     }
+    this.onPublicChange();
     return this.get(id);
   }
 
@@ -421,6 +425,7 @@ export class LicenseProfilesService {
       await recordAudit(trx, actor, 'license_profile.update', { type: 'license_profile', id }, { slug: existing.slug });
       await appendEvent(trx, 'site.updated', null, null, { licenseProfile: existing.slug });
     });
+    this.onPublicChange();
     return this.get(id);
   }
 
@@ -435,6 +440,7 @@ export class LicenseProfilesService {
       await recordAudit(trx, actor, 'license_profile.default', { type: 'license_profile', id });
       await appendEvent(trx, 'site.updated', null, null, { defaultLicenseProfile: id });
     });
+    this.onPublicChange();
   }
 }
 
