@@ -5,7 +5,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { Services } from './services.js';
 import { mapError, registerErrorHandling, sendError } from './http/error-handler.js';
@@ -73,7 +72,8 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
-  await app.register(multipart, { attachFieldsToBody: true, limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20 } });
+  // No multipart parser here: only the upload routes accept it, and read it in their handlers
+  // after the session and CSRF checks (src/http/multipart.ts); everywhere else it is a 415.
   // Rate limits are opt-in per route (login, later the public APIs); the store is in memory,
   // so with several nodes each enforces its own share.
   await app.register(rateLimit, { global: false });
