@@ -70,6 +70,16 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
   app.decorateRequest('staff', null);
   app.decorateRequest('apiUser', null);
 
+  // An empty body sent as application/json (clients that always set the header, action
+  // endpoints that need no fields) is no body, not malformed JSON. Scopes with their own JSON
+  // parser (the Admin API, the application endpoint) do the same.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   // No multipart parser here: only the upload routes accept it, and read it in their handlers
