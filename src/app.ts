@@ -5,7 +5,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { Services } from './services.js';
 import { mapError, registerErrorHandling, sendError } from './http/error-handler.js';
@@ -17,6 +16,7 @@ import { registerNewsroomRoutes } from './newsroom/routes.js';
 import { registerAdminApi } from './api/admin.routes.js';
 import { registerApiDocs } from './api/docs.js';
 import { loadStaff } from './http/auth.js';
+import { SecretPaths } from './http/log-redaction.js';
 import { registerPartnerReviewRoutes } from './partners/newsroom.routes.js';
 import { registerLicenseProfileRoutes } from './license-profiles/newsroom.routes.js';
 import { registerUsageNewsroomRoutes } from './usage/newsroom.routes.js';
@@ -33,20 +33,27 @@ export interface AppDeps {
   services: Services;
   /** false silences request logs (tests); otherwise pino at config.logLevel. */
   logger?: boolean;
+  /** Where log lines go instead of stdout (tests read them back). */
+  logStream?: { write(line: string): void };
 }
 
-export async function buildApp({ services, logger = true }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ services, logger = true, logStream }: AppDeps): Promise<FastifyInstance> {
   const { config } = services;
+  const secretPaths = new SecretPaths();
   const app = Fastify({
     logger: logger
       ? {
           level: config.logLevel,
+          ...(logStream ? { stream: logStream } : {}),
           // Never log secrets or addresses: tokens travel in headers and cookies, and the tip
-          // line promises sources that their address is not recorded.
+          // line promises sources that their address is not recorded. Query strings are dropped;
+          // secret path segments (feed, invitation and pixel tokens) become [redacted].
           redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
           serializers: {
-            req: (req) => ({ method: req.method, url: req.url.split('?')[0] }),
+            req: (req) => ({ method: req.method, url: secretPaths.redactPath(req.url) }),
           },
+          // The last word on every line: a secret path quoted in an error message or a stack.
+          hooks: { streamWrite: (line: string) => secretPaths.redactText(line) },
         }
       : false,
     // FREEWIRE_TRUST_PROXY as a function (see src/http/trust-proxy.ts): request.ip is then the
@@ -60,12 +67,26 @@ export async function buildApp({ services, logger = true }: AppDeps): Promise<Fa
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
 
+  // Every route, in every scope, passes the secret-path check as it is added.
+  app.addHook('onRoute', (route) => secretPaths.checkRoute(route.url, route.config?.secretParams));
+
   app.decorateRequest('staff', null);
   app.decorateRequest('apiUser', null);
 
+  // An empty body sent as application/json (clients that always set the header, action
+  // endpoints that need no fields) is no body, not malformed JSON. Scopes with their own JSON
+  // parser (the Admin API, the application endpoint) do the same.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
-  await app.register(multipart, { attachFieldsToBody: true, limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20 } });
+  // No multipart parser here: only the upload routes accept it, and read it in their handlers
+  // after the session and CSRF checks (src/http/multipart.ts); everywhere else it is a 415.
   // Rate limits are opt-in per route (login, later the public APIs); the store is in memory,
   // so with several nodes each enforces its own share.
   await app.register(rateLimit, { global: false });
@@ -73,14 +94,6 @@ export async function buildApp({ services, logger = true }: AppDeps): Promise<Fa
   registerErrorHandling(app);
   registerSecurityHeaders(app);
   registerStatic(app);
-
-  // Any successful change made through the newsroom or the Admin API may alter public pages;
-  // tell the page cache at once (other nodes notice through the event log).
-  // Callback style: this hook runs on every request, and an async hook costs a promise each time.
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) services.changes.bump();
-    done();
-  });
 
   app.get('/healthz', async (_request, reply) => {
     try {

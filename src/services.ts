@@ -53,21 +53,24 @@ export interface Services {
 export function createServices(config: Config, database: Database): Services {
   const { db, dialect } = database;
   const search = createSearchIndex(db, dialect.name);
-  const settings = new SettingsService(db);
+  // Services that change what readers see tell the tracker after they commit (the closures
+  // run only after construction, so the mutual reference is safe).
+  const publicChange = (): void => changes.bump();
+  const settings = new SettingsService(db, publicChange);
   const changes = new ChangeTracker(db, config.cacheSyncIntervalMs, () => settings.invalidate());
   return {
     config,
     database,
     users: new UsersService(db, dialect, config.sessionTtlHours),
-    authors: new AuthorsService(db, dialect),
-    desks: new DesksService(db, dialect),
-    stories: new StoriesService(db, dialect, search, () => changes.bump()),
+    authors: new AuthorsService(db, dialect, publicChange),
+    desks: new DesksService(db, dialect, publicChange),
+    stories: new StoriesService(db, dialect, search, publicChange),
     publicStories: new PublicStories(db, search),
     settings,
     media: new MediaService(db),
     search,
     changes,
-    licenseProfiles: new LicenseProfilesService(db, dialect),
+    licenseProfiles: new LicenseProfilesService(db, dialect, publicChange),
     partners: new PartnersService(db, dialect),
     pixelTokens: new PixelTokens(db, dialect),
     usage: new UsageService(db),

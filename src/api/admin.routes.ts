@@ -64,6 +64,10 @@ export async function registerAdminApi(app: FastifyInstance, services: Services)
   // never gets its body parsed.
   app.addHook('onRequest', requireApiToken(services));
   app.addHook('preValidation', async (request) => {
+    // No body at all (or an empty JSON one) is an empty object: action endpoints (publish,
+    // suspend, …) take one as documented, and a missing required field is named as such instead
+    // of "body must be an object".
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
     rejectNul('params', request.params);
     rejectNul('query', request.query);
   });

@@ -109,6 +109,8 @@ export class AuthorsService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: DialectHelpers,
+    /** Told after each committed change readers can see, so page caches refresh at once. */
+    private readonly onPublicChange: () => void = () => undefined,
   ) {}
 
   async list(): Promise<Author[]> {
@@ -158,6 +160,7 @@ export class AuthorsService {
       }
       throw err;
     }
+    this.onPublicChange();
     return this.getById(id);
   }
 
@@ -179,6 +182,7 @@ export class AuthorsService {
       // Bylines appear on public pages: let page caches know.
       await appendEvent(trx, 'site.updated', null, null, { author: existing.slug });
     });
+    this.onPublicChange();
     return this.getById(id);
   }
 }

@@ -27,6 +27,8 @@ export class DesksService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: DialectHelpers,
+    /** Told after each committed change readers can see, so page caches refresh at once. */
+    private readonly onPublicChange: () => void = () => undefined,
   ) {}
 
   async list(): Promise<Desk[]> {
@@ -72,6 +74,7 @@ export class DesksService {
       }
       throw err;
     }
+    this.onPublicChange();
     return this.getById(id);
   }
 
@@ -88,6 +91,7 @@ export class DesksService {
       await recordAudit(trx, actor, 'desk.update', { type: 'desk', id }, patch);
       await appendEvent(trx, 'site.updated', null, null, { desk: desk.slug });
     });
+    this.onPublicChange();
     return this.getById(id);
   }
 }

@@ -2,6 +2,11 @@
  * Tells page caches when public content may have changed. Local writes bump the generation at
  * once; changes made by other nodes (or the CLI) are picked up by polling the highest event id,
  * at most once per interval, so with several nodes a page can be stale for that long.
+ *
+ * Only the services bump (each is given `() => changes.bump()` in src/services.ts and calls it
+ * after committing a change readers can see). The HTTP layer never does: a request's method and
+ * status say nothing about whether public output changed, and bumping on every successful POST
+ * let anyone empty the caches (an anonymous logout answers 303).
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';

@@ -34,19 +34,22 @@ function submitted(request: FastifyRequest): string | undefined {
   const body = request.body as Record<string, unknown> | undefined;
   const field = body && typeof body === 'object' ? body[CSRF_FIELD] : undefined;
   if (typeof field === 'string') return field;
-  // multipart forms (attachFieldsToBody) wrap each field as { value }
-  if (field && typeof field === 'object' && 'value' in field && typeof (field as { value: unknown }).value === 'string') {
-    return (field as { value: string }).value;
-  }
+  // Multipart bodies are never parsed before the handler (see src/http/multipart.ts).
   return undefined;
+}
+
+/** Whether `sent` is this request's CSRF token (the session's, or the pre-login cookie's). */
+export function csrfMatches(request: FastifyRequest, sent: string | undefined): boolean {
+  const expected = request.staff ? request.staff.csrfToken : request.cookies[CSRF_COOKIE];
+  return !!sent && !!expected && same(sent, expected);
+}
+
+export function csrfError(): AppError {
+  return new AppError('CSRF', 'This form has expired or did not come from this site. Reload the page and try again.');
 }
 
 /** preHandler for every state-changing newsroom route. */
 export async function verifyCsrf(request: FastifyRequest): Promise<void> {
   if (request.method === 'GET' || request.method === 'HEAD') return;
-  const sent = submitted(request);
-  const expected = request.staff ? request.staff.csrfToken : request.cookies[CSRF_COOKIE];
-  if (!sent || !expected || !same(sent, expected)) {
-    throw new AppError('CSRF', 'This form has expired or did not come from this site. Reload the page and try again.');
-  }
+  if (!csrfMatches(request, submitted(request))) throw csrfError();
 }

@@ -216,6 +216,8 @@ export class LicenseProfilesService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: DialectHelpers,
+    /** Told after each committed change readers can see, so page caches refresh at once. */
+    private readonly onPublicChange: () => void = () => undefined,
   ) {}
 
   async list(): Promise<LicenseProfile[]> {
@@ -353,6 +355,7 @@ export class LicenseProfilesService {
         // Which renditions partners may receive can change with it.
         await appendEvent(trx, 'site.updated', null, null, { media: before.id });
       });
+      this.onPublicChange();
     }
     return this.imageRights(before.id);
   }
@@ -428,6 +431,7 @@ export class LicenseProfilesService {
       if (this.dialect.isUniqueViolation(err)) throw new AppError('CONFLICT', `A license profile with the slug "${slug}" already exists.`, { details: { slug: ['is already taken'] } });
       throw err;
     }
+    this.onPublicChange();
     return this.get(id);
   }
 
@@ -443,6 +447,7 @@ export class LicenseProfilesService {
       // Its audience or delay moves when its stories reach partners (it may be the default, too).
       await refreshChangePointsForProfiles(trx, this.dialect, [id], true);
     });
+    this.onPublicChange();
     return this.get(id);
   }
 
@@ -458,6 +463,7 @@ export class LicenseProfilesService {
       await appendEvent(trx, 'site.updated', null, null, { defaultLicenseProfile: id });
       await refreshChangePointsForProfiles(trx, this.dialect, [], true);
     });
+    this.onPublicChange();
   }
 }
 

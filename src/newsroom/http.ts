@@ -1,7 +1,7 @@
 /**
- * Request helpers shared by the newsroom handlers: reading form bodies (urlencoded and
- * multipart look different), guarding pages by permission, the `next` redirect check and
- * flash messages that survive one redirect.
+ * Request helpers shared by the newsroom handlers: reading form bodies, guarding pages by
+ * permission, the `next` redirect check and flash messages that survive one redirect. Upload
+ * forms (multipart) are read by src/http/multipart.ts.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
@@ -11,27 +11,7 @@ import { can, type Permission } from '../users/permissions.js';
 /** A form body with every value flattened to text (or a list of texts for repeated fields). */
 export type FormFields = Record<string, string | string[]>;
 
-export interface UploadedFile {
-  filename: string;
-  data: Buffer;
-}
-
-interface MultipartPart {
-  type?: string;
-  value?: unknown;
-  filename?: string;
-  toBuffer?: () => Promise<Buffer>;
-}
-
-function isPart(v: unknown): v is MultipartPart {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && ('value' in v || 'toBuffer' in v);
-}
-
-/**
- * Flattens a parsed body. @fastify/formbody gives strings (arrays for repeated names);
- * @fastify/multipart with attachFieldsToBody gives `{ value }` parts. File parts are skipped
- * here and read with `uploadedFile`.
- */
+/** Flattens a parsed body. @fastify/formbody gives strings (arrays for repeated names). */
 export function formFields(body: unknown): FormFields {
   const out: FormFields = {};
   if (!body || typeof body !== 'object') return out;
@@ -40,7 +20,6 @@ export function formFields(body: unknown): FormFields {
     const texts: string[] = [];
     for (const item of items) {
       if (typeof item === 'string') texts.push(item);
-      else if (isPart(item) && item.type !== 'file' && typeof item.value === 'string') texts.push(item.value);
     }
     if (texts.length === 1) out[key] = texts[0]!;
     else if (texts.length > 1) out[key] = texts;
@@ -65,17 +44,6 @@ export function list(fields: FormFields, name: string): string[] {
   const v = fields[name];
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).filter((s) => s !== '');
-}
-
-/** The uploaded file in a multipart body, or undefined when none (or an empty one) was sent. */
-export async function uploadedFile(body: unknown, name: string): Promise<UploadedFile | undefined> {
-  if (!body || typeof body !== 'object') return undefined;
-  const raw = (body as Record<string, unknown>)[name];
-  const part = Array.isArray(raw) ? raw[0] : raw;
-  if (!isPart(part) || part.type !== 'file' || typeof part.toBuffer !== 'function') return undefined;
-  const data = await part.toBuffer();
-  if (data.length === 0 && !part.filename) return undefined;
-  return { filename: part.filename ?? 'upload', data };
 }
 
 export function param(request: FastifyRequest, name: string): string {

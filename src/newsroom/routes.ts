@@ -11,6 +11,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { requireStaffPage } from '../http/auth.js';
 import { verifyCsrf } from '../http/csrf.js';
+import { registerUploadParsing, verifyUploadCsrf } from '../http/multipart.js';
 import type { Services } from '../services.js';
 import type { Permission } from '../users/permissions.js';
 import { accountHandlers } from './handlers/account.js';
@@ -44,6 +45,8 @@ export function registerNewsroomRoutes(app: FastifyInstance, services: Services)
   const json = guard(requireStaffJson, verifyCsrf);
   const pageBy = (p: Permission) => guard(requireStaffPage, requirePermission(p));
   const formBy = (p: Permission) => guard(requireStaffPage, verifyCsrf, requirePermission(p));
+  // Uploads: session and role first, then the CSRF header or (in the handler) the form's first field.
+  const uploadBy = (p: Permission) => guard(requireStaffPage, requirePermission(p), verifyUploadCsrf);
 
   // ---- session --------------------------------------------------------------------------------
   app.get('/newsroom/login', auth.form);
@@ -79,7 +82,6 @@ export function registerNewsroomRoutes(app: FastifyInstance, services: Services)
   app.post('/newsroom/authors', formBy('authors.manage'), authors.create);
   app.get('/newsroom/authors/:id', pageBy('authors.manage'), authors.edit);
   app.post('/newsroom/authors/:id', formBy('authors.manage'), authors.update);
-  app.post('/newsroom/authors/:id/photo', formBy('authors.manage'), authors.uploadPhoto);
   app.post('/newsroom/authors/:id/photo/remove', formBy('authors.manage'), authors.removePhoto);
   app.get('/newsroom/desks', pageBy('desks.manage'), desks.list);
   app.post('/newsroom/desks', formBy('desks.manage'), desks.create);
@@ -104,7 +106,13 @@ export function registerNewsroomRoutes(app: FastifyInstance, services: Services)
   // ---- site settings (admins) and audit log (editors, admins) ---------------------------------
   app.get('/newsroom/settings', pageBy('settings.manage'), settings.show);
   app.post('/newsroom/settings', formBy('settings.manage'), settings.update);
-  app.post('/newsroom/settings/logo', formBy('settings.manage'), settings.uploadLogo);
   app.post('/newsroom/settings/logo/remove', formBy('settings.manage'), settings.removeLogo);
   app.get('/newsroom/audit', pageBy('audit.read'), audit.list);
+
+  // ---- uploads: the only routes that accept multipart/form-data (src/http/multipart.ts) ---------
+  void app.register(async (uploads) => {
+    await registerUploadParsing(uploads, { fileSize: services.config.maxUploadBytes });
+    uploads.post('/newsroom/authors/:id/photo', uploadBy('authors.manage'), authors.uploadPhoto);
+    uploads.post('/newsroom/settings/logo', uploadBy('settings.manage'), settings.uploadLogo);
+  });
 }

@@ -35,7 +35,11 @@ const KEYS = Object.keys(DEFAULT_SETTINGS) as Array<keyof SiteSettings>;
 export class SettingsService {
   private cached: SiteSettings | undefined;
 
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    /** Told after each committed change readers can see, so page caches refresh at once. */
+    private readonly onPublicChange: () => void = () => undefined,
+  ) {}
 
   async get(): Promise<SiteSettings> {
     if (this.cached) return this.cached;
@@ -86,6 +90,7 @@ export class SettingsService {
       await appendEvent(trx, 'site.updated', null, null, { settings: Object.keys(patch) });
     });
     this.invalidate();
+    this.onPublicChange();
     return this.get();
   }
 }

@@ -22,6 +22,8 @@ import { requireOrSkip } from '../helpers/dialects.js';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+// A 1×1 transparent PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
 async function axe(page: Page, label: string): Promise<void> {
   const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
@@ -114,6 +116,22 @@ test('a journalist publishes a story and a reader reads it', { timeout: 180_000 
     await page.goto(`${base}/search?q=drums`);
     assert.match(await page.locator('main').innerText(), /River cleanup crews/);
     await axe(page, 'search page');
+
+    // Upload the author's photo with the newsroom form. The handler reads the multipart stream
+    // itself and needs the form's CSRF field before the file: a real browser sends the fields in
+    // document order. The author page (cached a moment ago) shows the photo at once.
+    await page.goto(`${base}/newsroom/authors/${author.id}`);
+    await page.setInputFiles('#f-photo', { name: 'marisol.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByRole('button', { name: 'Upload photo' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('main').innerText(), /Photo updated/);
+    const photoId = (await services.authors.getById(author.id)).photoMediaId;
+    assert.ok(photoId, 'the photo was stored');
+    await page.goto(`${base}/author/${author.slug}`);
+    // The browser may reuse its own copy (max-age=60); a reload asks the server, whose page
+    // cache was refreshed by the change.
+    await page.reload();
+    assert.equal(await page.locator(`img.author-photo[src="/media/${photoId}"]`).count(), 1);
 
     // A phone-sized screenshot of the story, as most readers see it.
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });

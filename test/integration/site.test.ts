@@ -116,7 +116,7 @@ forEachDialect('story page: headline, byline, notices, head metadata, controls',
 
     // Text-size control: three labelled toggle buttons, hidden until the script runs.
     assert.match(html, /<div class="text-size" role="group" aria-labelledby="text-size-label" hidden>/);
-    for (const [label, text] of [['Smaller text', 'A−'], ['Standard text size', 'A'], ['Larger text', 'A\\+']]) {
+    for (const [label, text] of [['A− Smaller text', 'A−'], ['A Standard text size', 'A'], ['A\\+ Larger text', 'A\\+']]) {
       assert.match(html, new RegExp(`<button type="button" data-text-size="[a-z]+" aria-label="${label}" aria-pressed="(true|false)">${text}</button>`));
     }
     assert.match(html, /<script src="\/assets\/text-size\.js" defer><\/script>/);

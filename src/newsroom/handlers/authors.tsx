@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LINK_KINDS, type Author, type AuthorInput } from '../../authors/authors.service.js';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
-import { formFields, isFormError, param, redirectWithFlash, staff, text, uploadedFile, type FormFields } from '../http.js';
+import { readUploadForm } from '../../http/multipart.js';
+import { formFields, isFormError, param, redirectWithFlash, staff, text, type FormFields } from '../http.js';
 import { renderPage } from '../render.js';
 import { AuthorFormPage, AuthorsListPage, authorValues, type AuthorFormValues } from '../pages/authors.js';
 import type { Errors } from '../pages/components.js';
@@ -100,8 +101,9 @@ export function authorHandlers(services: Services) {
 
     async uploadPhoto(request: FastifyRequest, reply: FastifyReply) {
       const s = staff(request);
+      // The form first: its CSRF token is checked before anything else is done for the request.
+      const { file } = await readUploadForm(request, 'photo');
       const author = await services.authors.getById(param(request, 'id'));
-      const file = await uploadedFile(request.body, 'photo');
       try {
         if (!file) throw new AppError('VALIDATION', 'Choose an image to upload', { details: { photo: ['choose an image file'] } });
         const media = await services.media.store(s.actor, { filename: file.filename, data: file.data, alt: `Photo of ${author.name}` });

@@ -2,7 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
-import { formFields, isFormError, optionalText, redirectWithFlash, staff, uploadedFile } from '../http.js';
+import { readUploadForm } from '../../http/multipart.js';
+import { formFields, isFormError, optionalText, redirectWithFlash, staff } from '../http.js';
 import { renderPage } from '../render.js';
 import type { Errors } from '../pages/components.js';
 import { SettingsPage, settingsValues, type SettingsValues } from '../pages/settings.js';
@@ -57,7 +58,7 @@ export function settingsHandlers(services: Services) {
 
     async uploadLogo(request: FastifyRequest, reply: FastifyReply) {
       const s = staff(request);
-      const file = await uploadedFile(request.body, 'logo');
+      const { file } = await readUploadForm(request, 'logo');
       try {
         if (!file) throw new AppError('VALIDATION', 'Choose an image to upload', { details: { logo: ['choose an image file'] } });
         const settings = await services.settings.get();

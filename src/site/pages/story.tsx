@@ -117,18 +117,20 @@ function StoryHead({ ctx, story, url, description }: { ctx: SiteContext; story: 
 
 function TextSizeControl() {
   // Hidden until text-size.js runs: without JavaScript the buttons could do nothing.
+  // Each accessible name starts with the visible text (WCAG 2.5.3, label in name): a speech user
+  // says what they see ("click A plus"), a screen reader user hears what it does.
   return (
     <div class="text-size" role="group" aria-labelledby="text-size-label" hidden>
       <span id="text-size-label" class="text-size-label">
         Text size
       </span>
-      <button type="button" data-text-size="small" aria-label="Smaller text" aria-pressed="false">
+      <button type="button" data-text-size="small" aria-label="A− Smaller text" aria-pressed="false">
         A−
       </button>
-      <button type="button" data-text-size="medium" aria-label="Standard text size" aria-pressed="true">
+      <button type="button" data-text-size="medium" aria-label="A Standard text size" aria-pressed="true">
         A
       </button>
-      <button type="button" data-text-size="large" aria-label="Larger text" aria-pressed="false">
+      <button type="button" data-text-size="large" aria-label="A+ Larger text" aria-pressed="false">
         A+
       </button>
     </div>
