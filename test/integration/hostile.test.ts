@@ -219,8 +219,8 @@ test('no request holds the event loop: every form and JSON operation, one hostil
         assert.equal(created.statusCode, 201, created.body.slice(0, 300));
         const id = (JSON.parse(created.body) as { id: string }).id;
         // Publishing renders the body into the stored HTML; the editor's preview renders it too.
-        await measure(`publishing it`, () => w.app.inject({ method: 'POST', url: `/api/admin/stories/${id}/publish`, headers: editor, payload: '{}' }));
-        await measure(`previewing it`, () =>
+        await measure(`publishing it (${JSON.stringify(unit)})`, () => w.app.inject({ method: 'POST', url: `/api/admin/stories/${id}/publish`, headers: editor, payload: '{}' }));
+        await measure(`previewing it (${JSON.stringify(unit)})`, () =>
           w.app.inject({
             method: 'POST',
             url: '/newsroom/preview',
