@@ -46,12 +46,12 @@ export interface Started {
 }
 
 /** Starts `freewire start` on a fresh data dir with demo content. */
-export async function startFreewire(extraEnv: Record<string, string> = {}): Promise<Started> {
+export async function startFreewire(extraEnv: Record<string, string> = {}, opts: { stderr?: 'inherit' | 'pipe' } = {}): Promise<Started> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'freewire-bench-'));
   const proc = spawn(process.execPath, [path.join(ROOT, 'bin/freewire.js'), 'start'], {
     env: { ...process.env, PORT: String(port), FREEWIRE_HOST: '127.0.0.1', FREEWIRE_DATA_DIR: dataDir, FREEWIRE_LOG_LEVEL: 'warn', ...extraEnv },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', opts.stderr ?? 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/healthz`);

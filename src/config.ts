@@ -189,11 +189,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const port = int(env, 'PORT', 8080, 0, 65535);
   const host = env.FREEWIRE_HOST || '0.0.0.0';
-  let publicUrl = (env.FREEWIRE_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  let publicUrl = (env.FREEWIRE_PUBLIC_URL || `http://localhost:${port}`).replace(/(?<!\/)\/+$/, '');
   try {
     const u = new URL(publicUrl);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
-    publicUrl = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+    publicUrl = `${u.protocol}//${u.host}${u.pathname.replace(/(?<!\/)\/+$/, '')}`;
   } catch {
     throw new ConfigError(`FREEWIRE_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
   }

@@ -74,7 +74,7 @@ function escapeRegExp(s: string): string {
 
 /** A closing full stop or similar is often dropped or changed by a partner's CMS; the words matter. */
 function trimEndPunctuation(s: string): string {
-  return s.replace(/[\s.,;:!]+$/, '');
+  return s.replace(/(?<![\s.,;:!])[\s.,;:!]+$/, '');
 }
 
 /** The ways a CMS writes a list of names: "A, B and C", "A, B, and C", "A and B and C", "A & B". */
@@ -110,7 +110,7 @@ export function creditMatcher(template: string, vars: { site: string; url: strin
         case '{authors}':
           return `(?:${authorJoins(vars.authors).map((a) => escapeRegExp(normalizeText(a))).join('|')})`;
         case '{url}': {
-          const bare = vars.url.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+          const bare = vars.url.replace(/^https?:\/\//, '').replace(/(?<!\/)\/+$/, '');
           return `(?:(?:https?://)?${escapeRegExp(normalizeText(bare))}/?|.{1,120}?)`;
         }
         default:
@@ -188,7 +188,7 @@ function collect(roots: readonly AnyNode[], out: Collected): void {
 
 /** host + path, without scheme, default port, query, fragment or trailing slash. */
 function comparable(u: URL): string {
-  return `${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`;
+  return `${u.host.toLowerCase()}${u.pathname.replace(/(?<!\/)\/+$/, '')}`;
 }
 
 function resolve(href: string, base: string | undefined): URL | undefined {

@@ -55,7 +55,7 @@ function baseUrl(config: Config, app: FastifyInstance): string {
   if (u.port !== '0') return config.publicUrl;
   const address = app.server.address();
   if (address && typeof address === 'object') u.port = String(address.port);
-  return u.toString().replace(/\/+$/, '');
+  return u.toString().replace(/(?<!\/)\/+$/, '');
 }
 
 /** Stops cleanly on SIGINT/SIGTERM; a second signal, or a stop that hangs, exits at once. */

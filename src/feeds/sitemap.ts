@@ -68,7 +68,7 @@ export function buildNewsSitemap(
 export function buildRobotsTxt(publicUrl: string): string {
   // Parsing rejects garbage and drops embedded tabs/newlines, so a bad config value
   // cannot inject extra robots.txt directives.
-  const base = new URL(publicUrl).href.replace(/\/+$/, '');
+  const base = new URL(publicUrl).href.replace(/(?<!\/)\/+$/, '');
   return [
     'User-agent: *',
     'Allow: /',

@@ -92,7 +92,7 @@ function oneLine(s: string, max: number): string {
 }
 
 function validAddress(to: string): boolean {
-  return to.length <= 254 && /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/.test(to);
+  return to.length <= 254 && /^[^\s@<>(),;:"]+@[^\s@<>(),;:".]+(?:\.[^\s@<>(),;:".]+)+$/.test(to);
 }
 
 export const MAIL_STATUSES: readonly MailStatus[] = ['queued', 'sent', 'failed', 'held'];

@@ -69,7 +69,7 @@ export function parseEligibilityRules(input: unknown, strict = false): Eligibili
     const list = Array.isArray(o.blockedDomains) ? o.blockedDomains : typeof o.blockedDomains === 'string' ? o.blockedDomains.split(/[\s,]+/) : null;
     if (!list || !list.every((x) => typeof x === 'string')) f.add('blockedDomains', 'must be a list of domains');
     else {
-      blockedDomains = [...new Set((list as string[]).map((d) => d.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '').replace(/^www\./, '')).filter(Boolean))];
+      blockedDomains = [...new Set((list as string[]).map((d) => d.trim().toLowerCase().replace(/^https?:\/\//, '').split('/', 1)[0]!.replace(/^www\./, '')).filter(Boolean))];
       if (blockedDomains.length > 1000 || blockedDomains.some((d) => d.length > 253 || !/^[a-z0-9.-]+$/.test(d))) f.add('blockedDomains', 'must be domain names such as example.com');
     }
   }

@@ -88,7 +88,9 @@ function postgresIndex(db: Kysely<DB>): SearchIndex {
     async search(q, limit, offset) {
       // Strip NULs (PostgreSQL rejects them in text) and cap the length; everything else is
       // safe for websearch_to_tsquery.
-      const text = q.replace(/\u0000/g, '').slice(0, MAX_QUERY_LENGTH).trim();
+      // Runs of minus signs are collapsed: websearch_to_tsquery turns each into a NOT, and some
+      // thirty in a row overflow its stack ("tsquery stack too small"), a 500 for a reader.
+      const text = q.replace(/\u0000/g, '').slice(0, MAX_QUERY_LENGTH).replace(/-[\s-]*-/g, '-').trim();
       if (text === '') return { storyIds: [], total: 0 };
       // Plain words get prefix matching on the last one (as on SQLite), built only from letters
       // and digits so to_tsquery cannot fail; anything with search syntax (quotes, OR, -word)

@@ -15,7 +15,7 @@ export interface SiteContext {
 
 export async function loadSiteContext(services: Services): Promise<SiteContext> {
   const [settings, desks] = await Promise.all([services.settings.get(), services.desks.list()]);
-  return { settings, desks, publicUrl: services.config.publicUrl.replace(/\/+$/, '') };
+  return { settings, desks, publicUrl: services.config.publicUrl.replace(/(?<!\/)\/+$/, '') };
 }
 
 export function absoluteUrl(ctx: { publicUrl: string }, path: string): string {

@@ -7,11 +7,11 @@ export function slugify(text: string, maxLength = 80): string {
     .replace(/&/g, ' and ')
     .replace(/['’]/g, '')
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+    .replace(/^-+|(?<!-)-+$/g, '');
   if (base.length <= maxLength) return base;
   const cut = base.slice(0, maxLength);
   const lastHyphen = cut.lastIndexOf('-');
-  return (lastHyphen > maxLength / 2 ? cut.slice(0, lastHyphen) : cut).replace(/-+$/g, '');
+  return (lastHyphen > maxLength / 2 ? cut.slice(0, lastHyphen) : cut).replace(/(?<!-)-+$/g, '');
 }
 
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
