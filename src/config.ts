@@ -85,7 +85,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'FREEWIRE_MAX_UPLOAD_BYTES', description: 'Largest accepted upload (logo, images) in bytes', example: '5242880' },
   { name: 'FREEWIRE_SMTP_URL', description: 'smtp://user:pass@host:587 or smtps://… to send mail (unset: mail stays in the newsroom outbox). FREEWIRE_SMTP_URL_FILE reads it from a file', example: '' },
   { name: 'FREEWIRE_MAIL_FROM', description: 'Sender address for mail to applicants and partners', example: 'Newsroom <newsroom@example.org>' },
-  { name: 'FREEWIRE_API_RATE_LIMIT', description: 'Content API requests per key per minute', example: '120' },
+  { name: 'FREEWIRE_API_RATE_LIMIT', description: 'Content API requests per partner per minute (all of its keys together; requests without a known key are limited per address)', example: '120' },
   { name: 'FREEWIRE_APPLICATION_RATE_LIMIT', description: 'Program applications per address per hour', example: '5' },
   { name: 'FREEWIRE_USAGE_FLUSH_INTERVAL_MS', description: 'How often pixel view counts are written to the database', example: '1000' },
   { name: 'FREEWIRE_FETCH_ALLOW_LIST', description: 'Comma-separated hosts or CIDR ranges the attribution checker may fetch despite being private or loopback (normally empty)', example: '' },
