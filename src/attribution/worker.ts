@@ -181,12 +181,7 @@ async function checkClaimed(services: Services, ctx: PageContext, claimedAt: str
       checks: [],
       error: null,
     };
-    await services.database.db
-      .updateTable('usage_pages')
-      .set({ check_status: status, check_details_json: JSON.stringify(details), checked_at: claimedAt })
-      .where('id', '=', ctx.id)
-      .execute();
-    return { id: ctx.id, url: ctx.url, status, details };
+    return saveVerdict(services, ctx, claimedAt, status, details);
   }
   try {
     const page = await safeFetch(ctx.url, fetchOptions(services, overrides));
@@ -216,6 +211,10 @@ async function checkClaimed(services: Services, ctx: PageContext, claimedAt: str
       error: { kind: err.kind, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) },
     };
   }
+  return saveVerdict(services, ctx, claimedAt, status, details);
+}
+
+async function saveVerdict(services: Services, ctx: PageContext, claimedAt: string, status: PageOutcome['status'], details: CheckDetails): Promise<PageOutcome> {
   await services.database.db
     .updateTable('usage_pages')
     .set({ check_status: status, check_details_json: JSON.stringify(details), checked_at: claimedAt })
