@@ -74,8 +74,8 @@ async function approvedPartner(t: TestApp, outlet: string, email: string): Promi
   return { partnerId: partner.id, invitationPath: new URL(decision.invitationUrl).pathname };
 }
 
-export async function buildWorld(tdb: TestDb): Promise<World> {
-  const t = await buildTestApp(tdb, UNLIMITED_ENV);
+export async function buildWorld(tdb: TestDb, env: Record<string, string> = {}): Promise<World> {
+  const t = await buildTestApp(tdb, { ...UNLIMITED_ENV, ...env });
   const { desk, author } = await seedBasics(t.services);
   const story = await publishStory(t.services, { headline: 'Water rates rise again', desk, authors: [author], tags: ['Water'] });
   const { partnerId, invitationPath: used } = await approvedPartner(t, 'Valley Herald', 'editor@valleyherald.example');
