@@ -79,6 +79,48 @@ function truncationNote(maxRows: number): string {
   return csvLine([`Export stopped after ${maxRows.toLocaleString('en-US')} rows; choose a shorter date range (from/to) to get the rest.`]);
 }
 
+interface DailyCsvRow {
+  day: string;
+  story_id: string;
+  headline: string;
+  partner_id: string;
+  outlet: string;
+  views: number;
+}
+
+/**
+ * A CSV export read `pageSize` rows at a time: `read(after, limit)` returns the rows after the
+ * last one sent, in a unique order, so each read is a short query and a slow download never holds
+ * a database connection. Stops after `maxRows` with the truncation note.
+ */
+async function* keysetCsv<R>(
+  header: string[],
+  read: (after: R | undefined, limit: number) => Promise<R[]>,
+  line: (row: R) => CsvCell[],
+  maxRows: number,
+  pageSize: number,
+): AsyncGenerator<string> {
+  // The byte order mark makes Excel read the file as UTF-8 (headlines and outlets in any language).
+  yield `\uFEFF${csvLine(header)}`;
+  let after: R | undefined;
+  let written = 0;
+  for (;;) {
+    const rows = await read(after, pageSize);
+    let chunk = '';
+    for (const r of rows) {
+      if (written === maxRows) {
+        yield `${chunk}${truncationNote(maxRows)}`;
+        return;
+      }
+      chunk += csvLine(line(r));
+      written += 1;
+    }
+    if (chunk) yield chunk;
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1];
+  }
+}
+
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function isRealDay(s: string): boolean {
@@ -145,7 +187,9 @@ export function csvCell(value: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function csvLine(cells: Array<string | number | null | undefined>): string {
+type CsvCell = string | number | null | undefined;
+
+export function csvLine(cells: CsvCell[]): string {
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
@@ -243,27 +287,40 @@ export class UsageService {
     return q;
   }
 
+  /**
+   * Page rows most viewed first, then by address and id (a unique order, so `after` — the last
+   * row of the previous read — continues exactly where it stopped).
+   */
+  private pageRows(f: UsageFilter & { from: string; to: string }, limit: number, after?: { views: number; url: string; id: string }) {
+    let q = this.pagesQuery(f).select([
+      'usage_pages.id',
+      'usage_pages.url',
+      'usage_pages.views',
+      'usage_pages.first_seen',
+      'usage_pages.last_seen',
+      'usage_pages.story_id',
+      'usage_pages.partner_id',
+      'usage_pages.check_status',
+      'usage_pages.check_details_json',
+      'usage_pages.checked_at',
+      this.headline().as('headline'),
+      'partners.outlet',
+    ]);
+    if (after) {
+      const a = after;
+      q = q.where((eb) =>
+        eb.or([
+          eb('usage_pages.views', '<', a.views),
+          eb.and([eb('usage_pages.views', '=', a.views), eb('usage_pages.url', '>', a.url)]),
+          eb.and([eb('usage_pages.views', '=', a.views), eb('usage_pages.url', '=', a.url), eb('usage_pages.id', '>', a.id)]),
+        ]),
+      );
+    }
+    return q.orderBy('usage_pages.views', 'desc').orderBy('usage_pages.url').orderBy('usage_pages.id').limit(limit).execute();
+  }
+
   private async pages(f: UsageFilter & { from: string; to: string }, limit: number): Promise<UsagePage[]> {
-    const q = this.pagesQuery(f);
-    const rows = q
-      .select([
-        'usage_pages.url',
-        'usage_pages.views',
-        'usage_pages.first_seen',
-        'usage_pages.last_seen',
-        'usage_pages.story_id',
-        'usage_pages.partner_id',
-        'usage_pages.check_status',
-        'usage_pages.check_details_json',
-        'usage_pages.checked_at',
-        this.headline().as('headline'),
-        'partners.outlet',
-      ])
-      .orderBy('usage_pages.views', 'desc')
-      .orderBy('usage_pages.url')
-      .orderBy('usage_pages.id')
-      .limit(limit);
-    return (await rows.execute()).map((r) => ({
+    return (await this.pageRows(f, limit)).map((r) => ({
       url: r.url,
       views: Number(r.views),
       firstSeen: r.first_seen,
@@ -301,82 +358,33 @@ export class UsageService {
     return out;
   }
 
-  private async *dailyCsv(f: UsageFilter & { from: string; to: string }, maxRows: number, pageSize: number): AsyncGenerator<string> {
-    // The byte order mark makes Excel read the file as UTF-8 (headlines and outlets in any language).
-    yield `\uFEFF${csvLine(['day', 'story_id', 'headline', 'partner_id', 'outlet', 'views'])}`;
-    let after: { day: string; story: string; partner: string } | undefined;
-    let written = 0;
-    for (;;) {
-      let q = this.daily(f)
-        .innerJoin('stories', 'stories.id', 'usage_daily.story_id')
-        .innerJoin('partners', 'partners.id', 'usage_daily.partner_id')
-        .select(['usage_daily.day', 'usage_daily.story_id', this.headline().as('headline'), 'usage_daily.partner_id', 'partners.outlet', 'usage_daily.views']);
-      if (after) {
-        const a = after;
-        q = q.where(({ eb, refTuple, tuple }) => eb(refTuple('usage_daily.day', 'usage_daily.story_id', 'usage_daily.partner_id'), '>', tuple(a.day, a.story, a.partner)));
-      }
-      const rows = await q.orderBy('usage_daily.day').orderBy('usage_daily.story_id').orderBy('usage_daily.partner_id').limit(pageSize).execute();
-      let chunk = '';
-      for (const r of rows) {
-        if (written === maxRows) {
-          yield `${chunk}${truncationNote(maxRows)}`;
-          return;
-        }
-        chunk += csvLine([r.day, r.story_id, r.headline, r.partner_id, r.outlet, Number(r.views)]);
-        written += 1;
-      }
-      if (chunk) yield chunk;
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < pageSize) return;
-      after = { day: last.day, story: last.story_id, partner: last.partner_id };
-    }
+  private dailyCsv(f: UsageFilter & { from: string; to: string }, maxRows: number, pageSize: number): AsyncGenerator<string> {
+    return keysetCsv<DailyCsvRow>(
+      ['day', 'story_id', 'headline', 'partner_id', 'outlet', 'views'],
+      (after, limit) => {
+        let q = this.daily(f)
+          .innerJoin('stories', 'stories.id', 'usage_daily.story_id')
+          .innerJoin('partners', 'partners.id', 'usage_daily.partner_id')
+          .select(['usage_daily.day', 'usage_daily.story_id', this.headline().as('headline'), 'usage_daily.partner_id', 'partners.outlet', 'usage_daily.views']);
+        if (after) q = q.where(({ eb, refTuple, tuple }) => eb(refTuple('usage_daily.day', 'usage_daily.story_id', 'usage_daily.partner_id'), '>', tuple(after.day, after.story_id, after.partner_id)));
+        return q.orderBy('usage_daily.day').orderBy('usage_daily.story_id').orderBy('usage_daily.partner_id').limit(limit).execute();
+      },
+      (r) => [r.day, r.story_id, r.headline, r.partner_id, r.outlet, Number(r.views)],
+      maxRows,
+      pageSize,
+    );
   }
 
-  private async *pagesCsv(f: UsageFilter & { from: string; to: string }, maxRows: number, pageSize: number): AsyncGenerator<string> {
-    yield `\uFEFF${csvLine(['page_url', 'story_id', 'headline', 'partner_id', 'outlet', 'views', 'first_seen', 'last_seen', 'check_status', 'checked_at'])}`;
-    let after: { views: number; url: string; id: string } | undefined;
-    let written = 0;
-    for (;;) {
-      let q = this.pagesQuery(f).select([
-        'usage_pages.id',
-        'usage_pages.url',
-        'usage_pages.views',
-        'usage_pages.first_seen',
-        'usage_pages.last_seen',
-        'usage_pages.story_id',
-        'usage_pages.partner_id',
-        'usage_pages.check_status',
-        'usage_pages.checked_at',
-        this.headline().as('headline'),
-        'partners.outlet',
-      ]);
-      if (after) {
-        const a = after;
-        // Most viewed first, then by address and id: the keyset continues after the last row sent.
-        q = q.where((eb) =>
-          eb.or([
-            eb('usage_pages.views', '<', a.views),
-            eb.and([eb('usage_pages.views', '=', a.views), eb('usage_pages.url', '>', a.url)]),
-            eb.and([eb('usage_pages.views', '=', a.views), eb('usage_pages.url', '=', a.url), eb('usage_pages.id', '>', a.id)]),
-          ]),
-        );
-      }
-      const rows = await q.orderBy('usage_pages.views', 'desc').orderBy('usage_pages.url').orderBy('usage_pages.id').limit(pageSize).execute();
-      let chunk = '';
-      for (const r of rows) {
-        if (written === maxRows) {
-          yield `${chunk}${truncationNote(maxRows)}`;
-          return;
-        }
-        chunk += csvLine([r.url, r.story_id, r.headline, r.partner_id, r.outlet, Number(r.views), r.first_seen, r.last_seen, r.check_status, r.checked_at]);
-        written += 1;
-      }
-      if (chunk) yield chunk;
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < pageSize) return;
-      after = { views: Number(last.views), url: last.url, id: last.id };
-    }
+  private pagesCsv(f: UsageFilter & { from: string; to: string }, maxRows: number, pageSize: number): AsyncGenerator<string> {
+    return keysetCsv<Awaited<ReturnType<UsageService['pageRows']>>[number]>(
+      ['page_url', 'story_id', 'headline', 'partner_id', 'outlet', 'views', 'first_seen', 'last_seen', 'check_status', 'checked_at'],
+      (after, limit) => this.pageRows(f, limit, after && { views: Number(after.views), url: after.url, id: after.id }),
+      (r) => [r.url, r.story_id, r.headline, r.partner_id, r.outlet, Number(r.views), r.first_seen, r.last_seen, r.check_status, r.checked_at],
+      maxRows,
+      pageSize,
+    );
   }
+
 
   /** Stories and partners that have any recorded views, for the dashboard's filter menus. */
   async filterOptions(createdBy?: string): Promise<{ stories: Array<{ id: string; headline: string }>; partners: Array<{ id: string; outlet: string }> }> {
