@@ -10,6 +10,7 @@
  * the form URL host names take, so matching is a plain string comparison.
  */
 import { domainToASCII } from 'node:url';
+import { parseStringArray } from '../util/json.js';
 
 /** More than any outlet needs; keeps the partner row and the per-hit check small. */
 export const MAX_EXTRA_DOMAINS = 20;
@@ -89,11 +90,4 @@ export function partnerDomains(domain: string, extraDomainsJson: string): string
 }
 
 /** The stored JSON array; anything unexpected reads as no extra domains rather than failing a page. */
-export function parseStoredDomains(json: string): string[] {
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
+export const parseStoredDomains = parseStringArray;

@@ -37,7 +37,7 @@
  * Everything here reads the live version (its syndication switch, license profile and embargo),
  * never the working copy: an editor's unpublished change reaches partners when it goes live.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB, StoryStatus, Syndication } from '../db/schema.js';
 import type { DialectHelpers } from '../db/dialect.js';
 import type { SearchIndex } from '../search/search.js';
@@ -45,7 +45,8 @@ import type { Partner } from '../partners/partners.service.js';
 import { AppError } from '../errors.js';
 import { availability, LicenseProfilesService, type LicenseProfile } from '../license-profiles/license-profiles.service.js';
 import { chunks } from '../util/chunks.js';
-import { applySyndicationSwitch, STORY_EVENTS } from './rules.js';
+import { parseStringArray } from '../util/json.js';
+import { applySyndicationSwitch, lastStoryEvents } from './rules.js';
 
 export { applySyndicationSwitch };
 
@@ -159,7 +160,7 @@ export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<P
     profile,
     liveVersion: row.live_version,
     deskId: row.desk_id,
-    tags: parseTags(row.tags_json),
+    tags: parseStringArray(row.tags_json),
   };
   if (withdrawn) {
     const when = row.withdrawn_at ?? row.last_event_at;
@@ -196,15 +197,6 @@ export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<P
     embargoUntil: null,
     changedAt: maxIso(row.last_event_at, a.availableFrom, lifted),
   };
-}
-
-function parseTags(json: string): string[] {
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 export interface ChangeFilter {
@@ -249,13 +241,7 @@ export class PartnerAccess {
   private async loadRows(ids: readonly string[], horizon: string | undefined): Promise<Row[]> {
     const out: Row[] = [];
     for (const part of chunks([...new Set(ids)])) {
-      let last = this.db
-        .selectFrom('events')
-        .select(['story_id', sql<string>`max(created_at)`.as('last_event_at')])
-        .where('story_id', 'in', part)
-        .where('type', 'in', STORY_EVENTS)
-        .groupBy('story_id');
-      if (horizon) last = last.where('created_at', '<=', horizon);
+      const last = lastStoryEvents(this.db, part, horizon);
       const rows = await this.db
         .selectFrom('stories as s')
         .innerJoin(last.as('e'), 'e.story_id', 's.id')

@@ -16,12 +16,12 @@
  * in the same transaction as every story event (StoriesService) and every license profile
  * change (LicenseProfilesService), and nowhere else.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB, PartnerKind, StoryStatus, Syndication } from '../db/schema.js';
 import type { DialectHelpers } from '../db/dialect.js';
 import { availability, LicenseProfilesService, type LicenseProfile } from '../license-profiles/license-profiles.service.js';
 import { chunks } from '../util/chunks.js';
-import { applySyndicationSwitch, STORY_EVENTS } from './rules.js';
+import { applySyndicationSwitch, lastStoryEvents } from './rules.js';
 
 export const PARTNER_KINDS: readonly PartnerKind[] = ['free', 'licensee'];
 
@@ -59,12 +59,7 @@ export function changePointsOf(row: PointSource, storyProfile: LicenseProfile): 
 export async function refreshChangePoints(db: Kysely<DB>, dialect: DialectHelpers, storyIds: readonly string[]): Promise<void> {
   const profiles = new LicenseProfilesService(db, dialect);
   for (const ids of chunks([...new Set(storyIds)])) {
-    const last = db
-      .selectFrom('events')
-      .select(['story_id', sql<string>`max(created_at)`.as('last_event_at')])
-      .where('story_id', 'in', ids)
-      .where('type', 'in', STORY_EVENTS)
-      .groupBy('story_id');
+    const last = lastStoryEvents(db, ids);
     const rows = await db
       .selectFrom('stories as s')
       .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))

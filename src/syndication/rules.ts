@@ -2,7 +2,8 @@
  * Small shared rules of partner access, apart from access.ts so the change points
  * (change-points.ts), which license profile changes also rewrite, can use them without a cycle.
  */
-import type { EventType, Syndication } from '../db/schema.js';
+import { sql, type Kysely } from 'kysely';
+import type { DB, EventType, Syndication } from '../db/schema.js';
 import type { LicenseProfile } from '../license-profiles/license-profiles.service.js';
 
 /** The events that change a story for partners. */
@@ -15,4 +16,18 @@ const SYNDICATION_AUDIENCE: Record<Syndication, LicenseProfile['audience']> = { 
 export function applySyndicationSwitch(profile: LicenseProfile, syndication: Syndication): LicenseProfile {
   const switched = SYNDICATION_AUDIENCE[syndication] ?? 'free';
   return AUDIENCE_RANK[switched] > AUDIENCE_RANK[profile.audience] ? { ...profile, audience: switched } : profile;
+}
+
+/**
+ * Each of these stories' last story event (up to `horizon` when given), as a subquery to join:
+ * the change list's and the change points' notion of when a story last changed.
+ */
+export function lastStoryEvents(db: Kysely<DB>, storyIds: string[], horizon?: string) {
+  const q = db
+    .selectFrom('events')
+    .select(['story_id', sql<string>`max(created_at)`.as('last_event_at')])
+    .where('story_id', 'in', storyIds)
+    .where('type', 'in', STORY_EVENTS)
+    .groupBy('story_id');
+  return horizon ? q.where('created_at', '<=', horizon) : q;
 }
