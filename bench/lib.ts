@@ -2,7 +2,7 @@
  * Shared benchmark plumbing: start the real Freewire server and a bare node:http baseline as
  * separate processes, drive each with autocannon from this process, print ratios.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,11 +45,27 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Starts `freewire start` on a fresh data dir with demo content. */
-export async function startFreewire(extraEnv: Record<string, string> = {}, opts: { stderr?: 'inherit' | 'pipe' } = {}): Promise<Started> {
+/** True when Debian's taskset (util-linux) can pin processes to cores here. */
+export const canPin = existsSync('/usr/bin/taskset');
+
+/**
+ * Pins this process (the load generator) to `core`, so it never competes with a server pinned
+ * to the other core. A no-op without taskset.
+ */
+export function pinSelf(core: number): void {
+  if (canPin) execFileSync('/usr/bin/taskset', ['-cp', String(core), String(process.pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Starts `freewire start` on a fresh data dir with demo content. `pin` runs it on that core alone
+ * (with taskset, when present), as a measurement of one core's worth of server should.
+ */
+export async function startFreewire(extraEnv: Record<string, string> = {}, opts: { stderr?: 'inherit' | 'pipe'; pin?: number } = {}): Promise<Started> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'freewire-bench-'));
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/freewire.js'), 'start'], {
+  const args = [path.join(ROOT, 'bin/freewire.js'), 'start'];
+  const pinned = opts.pin !== undefined && canPin;
+  const proc = spawn(pinned ? '/usr/bin/taskset' : process.execPath, pinned ? ['-c', String(opts.pin), process.execPath, ...args] : args, {
     env: { ...process.env, PORT: String(port), FREEWIRE_HOST: '127.0.0.1', FREEWIRE_DATA_DIR: dataDir, FREEWIRE_LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'ignore', opts.stderr ?? 'inherit'],
   });
