@@ -15,6 +15,7 @@ import { newId, randomToken, sha256Hex } from '../util/ids.js';
 import { Fields } from '../util/validate.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../users/passwords.js';
 import type { Actor } from '../users/permissions.js';
+import { rotateSession } from '../users/users.service.js';
 import { toPartner, toPartnerUser, type Partner, type PartnerUser } from '../partners/partners.service.js';
 
 export type { PartnerUser };
@@ -154,10 +155,15 @@ export class PartnerAccountsService {
   /**
    * A partner user changes their own password. Confirms the current one, then ends every other
    * session of this login (ASVS 5.0 V7.4.3): a stolen cookie dies with the old password. The
-   * caller rotates the kept session with `rotateSession`. Returns how many sessions ended, or
-   * null when the current password is wrong (the caller counts that as a failed login).
+   * kept session gets a new token and CSRF token (`kept`, for the caller's cookie). Returns how
+   * many sessions ended, or null when the current password is wrong (the caller counts that as a
+   * failed login).
    */
-  async changePassword(user: PartnerUser, input: { current: string; next: string }, keepSessionId: string): Promise<{ sessionsEnded: number } | null> {
+  async changePassword(
+    user: PartnerUser,
+    input: { current: string; next: string },
+    keepSessionId: string,
+  ): Promise<{ sessionsEnded: number; kept?: { token: string; csrfToken: string } } | null> {
     const f = new Fields();
     if (input.current === '') f.add('currentPassword', 'is required');
     const problem = input.next === '' ? 'is required' : passwordProblem(input.next);
@@ -170,17 +176,10 @@ export class PartnerAccountsService {
       await trx.updateTable('partner_users').set({ password_hash: hash, updated_at: new Date().toISOString() }).where('id', '=', user.id).execute();
       const r = await trx.deleteFrom('partner_sessions').where('partner_user_id', '=', user.id).where('id', '!=', keepSessionId).executeTakeFirst();
       const sessionsEnded = Number(r.numDeletedRows);
+      const kept = await rotateSession(trx, 'partner_sessions', keepSessionId);
       await recordAudit(trx, partnerAuditActor(user), 'partner_user.password', { type: 'partner', id: user.partnerId }, { partnerUserId: user.id, sessionsEnded });
-      return { sessionsEnded };
+      return kept ? { sessionsEnded, kept } : { sessionsEnded };
     });
-  }
-
-  /** Gives a session a new token and CSRF token in place (after a password change). */
-  async rotateSession(sessionId: string): Promise<{ token: string; csrfToken: string } | undefined> {
-    const token = randomToken();
-    const csrfToken = randomToken();
-    const r = await this.db.updateTable('partner_sessions').set({ id: sha256Hex(token), csrf_token: csrfToken }).where('id', '=', sessionId).executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1 ? { token, csrfToken } : undefined;
   }
 
   /** Whether the partner has a feed link (the token itself is never kept, only its hash). */

@@ -135,11 +135,17 @@ export class UsersService {
   /**
    * Sets a password and ends the user's sessions (ASVS 5.0 V7.4.3): whoever knew the old password,
    * or holds a stolen cookie, is out. `keepSessionId` spares the session the user changed their
-   * own password from (the caller should then rotate it with `rotateSession`). Returns how many
+   * own password from, under a new token and CSRF token (`kept`, for the caller's cookie): the
+   * cookie sent alongside the old password is worth nothing afterwards. Returns how many
    * sessions ended. API tokens are left alone: they are separate credentials with their own
    * revocation (`revokeAllTokens`).
    */
-  async setPassword(actor: Actor, id: string, password: string, opts: { keepSessionId?: string } = {}): Promise<{ sessionsEnded: number }> {
+  async setPassword(
+    actor: Actor,
+    id: string,
+    password: string,
+    opts: { keepSessionId?: string } = {},
+  ): Promise<{ sessionsEnded: number; kept?: { token: string; csrfToken: string } }> {
     if (actor.id !== id) assertCan(actor, 'users.manage');
     const problem = passwordProblem(password);
     if (problem) throw new AppError('VALIDATION', `Password ${problem}.`, { details: { password: [problem] } });
@@ -150,8 +156,9 @@ export class UsersService {
       let ended = trx.deleteFrom('sessions').where('user_id', '=', id);
       if (opts.keepSessionId !== undefined) ended = ended.where('id', '!=', opts.keepSessionId);
       const sessionsEnded = Number((await ended.executeTakeFirst()).numDeletedRows);
+      const kept = opts.keepSessionId === undefined ? undefined : await rotateSession(trx, 'sessions', opts.keepSessionId);
       await recordAudit(trx, actor, 'user.password', { type: 'user', id }, { sessionsEnded });
-      return { sessionsEnded };
+      return kept ? { sessionsEnded, kept } : { sessionsEnded };
     });
   }
 
@@ -209,17 +216,6 @@ export class UsersService {
         .execute();
     }
     return { user, csrfToken: session.csrf_token, sessionId: id };
-  }
-
-  /**
-   * Gives a session a new token (and CSRF token) in place, keeping its row: after a password
-   * change the cookie that was sent with the old password is worth nothing.
-   */
-  async rotateSession(sessionId: string): Promise<{ token: string; csrfToken: string } | undefined> {
-    const token = randomToken();
-    const csrfToken = randomToken();
-    const r = await this.db.updateTable('sessions').set({ id: sha256Hex(token), csrf_token: csrfToken }).where('id', '=', sessionId).executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1 ? { token, csrfToken } : undefined;
   }
 
   async destroySession(sessionId: string): Promise<void> {
@@ -324,4 +320,19 @@ export class UsersService {
     }
     return user;
   }
+}
+
+/**
+ * Gives a session (staff or partner) a new token and CSRF token in place, keeping its row; only
+ * the token's hash is stored, as at login. Undefined when the session is gone.
+ */
+export async function rotateSession(
+  db: Kysely<DB>,
+  table: 'sessions' | 'partner_sessions',
+  sessionId: string,
+): Promise<{ token: string; csrfToken: string } | undefined> {
+  const token = randomToken();
+  const csrfToken = randomToken();
+  const r = await db.updateTable(table).set({ id: sha256Hex(token), csrf_token: csrfToken }).where('id', '=', sessionId).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1 ? { token, csrfToken } : undefined;
 }

@@ -37,7 +37,7 @@ export function accountHandlers(services: Services) {
       const current = text(fields, 'currentPassword');
       const next = text(fields, 'password');
       const confirm = text(fields, 'confirmPassword');
-      let sessionsEnded: number;
+      let changed: { sessionsEnded: number; kept?: { token: string } };
       try {
         // The same (account, address) budget as the login form: a stolen session must not
         // become a way to guess the password itself.
@@ -55,7 +55,7 @@ export function accountHandlers(services: Services) {
           await limiter.recordFailure('staff', s.user.email, request.ip);
           throw new AppError('VALIDATION', 'Your current password is not correct', { details: { currentPassword: ['is not correct'] } });
         }
-        ({ sessionsEnded } = await services.users.setPassword(s.actor, s.user.id, next, { keepSessionId: s.sessionId }));
+        changed = await services.users.setPassword(s.actor, s.user.id, next, { keepSessionId: s.sessionId });
       } catch (err) {
         if (!(err instanceof AppError) || !(err.code === 'RATE_LIMITED' || isFormError(err))) throw err;
         return page(request, reply, { passwordErrors: err.details, passwordMessage: err.message }, err.status);
@@ -63,8 +63,8 @@ export function accountHandlers(services: Services) {
       await limiter.reset('staff', s.user.email, request.ip);
       // This browser stays signed in, under a new token: the cookie sent alongside the old
       // password is worth nothing now.
-      const rotated = await services.users.rotateSession(s.sessionId);
-      if (rotated) reply.setCookie(SESSION_COOKIE, rotated.token, sessionCookieOptions(secure, services.config.sessionTtlHours * 3600));
+      if (changed.kept) reply.setCookie(SESSION_COOKIE, changed.kept.token, sessionCookieOptions(secure, services.config.sessionTtlHours * 3600));
+      const { sessionsEnded } = changed;
       const others = sessionsEnded === 0 ? '' : ` ${sessionsEnded} other ${sessionsEnded === 1 ? 'session was' : 'sessions were'} logged out.`;
       return redirectWithFlash(reply, '/newsroom/account', { kind: 'success', text: `Password changed.${others}` }, secure);
     },

@@ -120,19 +120,17 @@ export function userHandlers(services: Services) {
       const user = await loadUser(request);
       const password = text(formFields(request.body), 'password');
       const self = user.id === s.user.id;
-      let sessionsEnded: number;
+      let changed: { sessionsEnded: number; kept?: { token: string } };
       try {
         // Everyone signed in as this user is logged out; an admin setting their own password
         // here keeps this browser's session, as on the Account page.
-        ({ sessionsEnded } = await services.users.setPassword(s.actor, user.id, password, self ? { keepSessionId: s.sessionId } : {}));
+        changed = await services.users.setPassword(s.actor, user.id, password, self ? { keepSessionId: s.sessionId } : {});
       } catch (err) {
         if (!isFormError(err)) throw err;
         return editPage(request, reply, user, { passwordErrors: err.details ?? { password: [err.message] }, status: err.status });
       }
-      if (self) {
-        const rotated = await services.users.rotateSession(s.sessionId);
-        if (rotated) reply.setCookie(SESSION_COOKIE, rotated.token, sessionCookieOptions(secure, services.config.sessionTtlHours * 3600));
-      }
+      if (changed.kept) reply.setCookie(SESSION_COOKIE, changed.kept.token, sessionCookieOptions(secure, services.config.sessionTtlHours * 3600));
+      const { sessionsEnded } = changed;
       const ended = sessionsEnded === 0 ? '' : ` ${sessionsEnded} ${sessionsEnded === 1 ? 'session' : 'sessions'} logged out.`;
       return redirectWithFlash(reply, `/newsroom/users/${user.id}`, { kind: 'success', text: `New password set for ${user.email}.${ended}` }, secure);
     },

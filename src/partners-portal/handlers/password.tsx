@@ -28,7 +28,7 @@ export function passwordHandlers(services: Services) {
       const fields = formFields(request.body);
       const current = text(fields, 'currentPassword');
       const next = text(fields, 'password');
-      let sessionsEnded: number;
+      let changed: { sessionsEnded: number; kept?: { token: string } } | null;
       try {
         // The login form's (account, address) budget: a stolen session must not become a way
         // to guess the password itself.
@@ -40,19 +40,19 @@ export function passwordHandlers(services: Services) {
         if (next !== '' && next !== text(fields, 'passwordConfirm')) {
           throw new AppError('VALIDATION', 'The two new passwords are not the same.', { details: { passwordConfirm: ['must be the same as the new password'] } });
         }
-        const changed = await services.partnerAccounts.changePassword(s.user, { current, next }, s.sessionId);
+        changed = await services.partnerAccounts.changePassword(s.user, { current, next }, s.sessionId);
         if (!changed) {
           await limiter.recordFailure('partner', s.user.email, request.ip);
           throw new AppError('VALIDATION', 'Your current password is not correct.', { details: { currentPassword: ['is not correct'] } });
         }
-        ({ sessionsEnded } = changed);
       } catch (err) {
         if (!(err instanceof AppError) || !(err.code === 'RATE_LIMITED' || isFormError(err))) throw err;
         return page(request, reply, { message: err.message, errors: err.details }, err.status);
       }
       await limiter.reset('partner', s.user.email, request.ip);
-      const rotated = await services.partnerAccounts.rotateSession(s.sessionId);
-      if (rotated) reply.setCookie(PARTNER_COOKIE, rotated.token, partnerCookieOptions(secure, config.sessionTtlHours * 3600));
+      // This browser stays signed in under the session's new token.
+      if (changed.kept) reply.setCookie(PARTNER_COOKIE, changed.kept.token, partnerCookieOptions(secure, config.sessionTtlHours * 3600));
+      const { sessionsEnded } = changed;
       const others = sessionsEnded === 0 ? '' : ` ${sessionsEnded} other ${sessionsEnded === 1 ? 'session was' : 'sessions were'} logged out.`;
       return redirectWithPortalFlash(reply, '/partners', { kind: 'success', text: `Password changed.${others}` }, secure);
     },
