@@ -52,6 +52,15 @@ export interface Config {
   readonly fetchAllowList: readonly string[];
   /** How often the attribution checker looks for pages due a check (ms); 0 disables it. */
   readonly attributionCheckIntervalMs: number;
+  /**
+   * Whether `freewire start` also runs the background work (scheduler, event consumers, webhook
+   * and WebSub delivery, attribution checks). Off for web-only nodes beside a `freewire worker`.
+   */
+  readonly backgroundWork: boolean;
+  /** How often consumers of the event log look for changes made by other nodes (ms). */
+  readonly outboxIntervalMs: number;
+  /** Webhook and WebSub deliveries in flight at once on this node (across all endpoints). */
+  readonly deliveryConcurrency: number;
 }
 
 export type TrustProxy = false | number | readonly string[];
@@ -88,8 +97,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'FREEWIRE_API_RATE_LIMIT', description: 'Content API requests per partner per minute (all of its keys together; requests without a known key are limited per address)', example: '120' },
   { name: 'FREEWIRE_APPLICATION_RATE_LIMIT', description: 'Program applications per address per hour', example: '5' },
   { name: 'FREEWIRE_USAGE_FLUSH_INTERVAL_MS', description: 'How often pixel view counts are written to the database', example: '1000' },
-  { name: 'FREEWIRE_FETCH_ALLOW_LIST', description: 'Comma-separated hosts or CIDR ranges the attribution checker may fetch despite being private or loopback (normally empty)', example: '' },
+  { name: 'FREEWIRE_FETCH_ALLOW_LIST', description: 'Comma-separated hosts or CIDR ranges that outbound requests (attribution checks, webhooks, WebSub) may reach despite being private or loopback, and webhook hosts allowed over plain http (normally empty)', example: '' },
   { name: 'FREEWIRE_ATTRIBUTION_CHECK_INTERVAL_MS', description: 'How often republished pages are checked for attribution (0 disables)', example: '60000' },
+  { name: 'FREEWIRE_BACKGROUND_WORK', description: 'Run scheduled publishing, webhook and WebSub delivery, email notices and attribution checks inside freewire start (true/false; false for web-only nodes beside a freewire worker)', example: 'true' },
+  { name: 'FREEWIRE_OUTBOX_INTERVAL_MS', description: 'How often the event log is checked for changes made on other nodes (changes on this node are handled at once)', example: '1000' },
+  { name: 'FREEWIRE_DELIVERY_CONCURRENCY', description: 'Webhook and WebSub deliveries in flight at once per node, across all endpoints', example: '64' },
 ];
 
 export class ConfigError extends Error {
@@ -228,6 +240,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     usageFlushIntervalMs: int(env, 'FREEWIRE_USAGE_FLUSH_INTERVAL_MS', 1000, 50, 60_000),
     fetchAllowList: (env.FREEWIRE_FETCH_ALLOW_LIST ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     attributionCheckIntervalMs: int(env, 'FREEWIRE_ATTRIBUTION_CHECK_INTERVAL_MS', 60_000, 0, 86_400_000),
+    backgroundWork: bool(env, 'FREEWIRE_BACKGROUND_WORK', true),
+    outboxIntervalMs: int(env, 'FREEWIRE_OUTBOX_INTERVAL_MS', 1000, 20, 60_000),
+    deliveryConcurrency: int(env, 'FREEWIRE_DELIVERY_CONCURRENCY', 64, 1, 2000),
     ...overrides,
   };
   return Object.freeze(config);

@@ -403,3 +403,185 @@ function networkMessage(err: NodeJS.ErrnoException, host: string): string {
       return `The page could not be fetched: ${err.message}${err.code ? ` (${err.code})` : ''}.`;
   }
 }
+
+// ---- outbound deliveries (webhooks, WebSub) ---------------------------------------------------
+//
+// The same policy for requests this server sends on its own initiative to addresses partners
+// gave it: every resolved address checked, the connection pinned to it, the allow-list from the
+// same setting. Differences that suit a delivery rather than a page fetch: any method and body,
+// redirects never followed (a 3xx is a failed delivery — the receiver must give its real
+// address), any content type, and the response body read only up to a small cap (it is kept for
+// the delivery log, never parsed).
+
+export const OUTBOUND_MAX_RESPONSE_BYTES = 64 * 1024;
+export const OUTBOUND_TIMEOUT_MS = 10_000;
+
+/** The host is named on the allow-list, or is an address inside one of its ranges. */
+function onAllowList(host: string, allow: AllowList): boolean {
+  if (allow.hosts.has(host.replace(/\.$/, ''))) return true;
+  if (!net.isIP(host)) return false;
+  const addr = unmap(ipaddr.parse(host));
+  return allow.ranges.some(([range, bits]) => range.kind() === addr.kind() && addr.match(range, bits));
+}
+
+export interface OutboundUrlOptions {
+  allowList?: readonly string[];
+  resolve?: Resolver;
+  /** https only, except for hosts on the allow-list (webhooks: true). */
+  requireHttps?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * Checks an address partners register (a webhook endpoint, a WebSub callback) before it is
+ * stored: a URL, http(s), https unless allow-listed when asked, no credentials, and every address
+ * its host resolves to public (or allow-listed). Throws SafeFetchError('blocked' | 'network')
+ * with a sentence fit for a field error. Returns the normalised URL.
+ */
+export async function checkOutboundUrl(rawUrl: string, options: OutboundUrlOptions = {}): Promise<string> {
+  if (rawUrl.length > 2000) throw new SafeFetchError('blocked', 'The address is longer than 2,000 characters.', rawUrl.slice(0, 100));
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new SafeFetchError('blocked', 'Not a valid URL.', rawUrl);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SafeFetchError('blocked', `Only https addresses are accepted, not ${url.protocol.replace(/:$/, '')}.`, rawUrl);
+  if (url.username || url.password) throw new SafeFetchError('blocked', 'The address must not contain a user name or password; use the signing secret to authenticate deliveries.', rawUrl);
+  url.hash = '';
+  const allow = compileAllowList(options.allowList);
+  const host = bareHost(url);
+  const allowListed = onAllowList(host, allow);
+  if (options.requireHttps && url.protocol !== 'https:' && !allowListed) throw new SafeFetchError('blocked', 'The address must use https.', rawUrl);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  await checkHost(url, allow, options.resolve ?? systemResolve, Date.now() + timeoutMs, timeoutMs);
+  return url.href;
+}
+
+export interface OutboundRequest {
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  allowList?: readonly string[];
+  resolve?: Resolver;
+  /** Whole request, DNS included (default 10 s). */
+  timeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Response bytes kept (default 64 KB); the rest is not read. */
+  maxResponseBytes?: number;
+  signal?: AbortSignal;
+  /** https only, except for allow-listed hosts (checked again at delivery). */
+  requireHttps?: boolean;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The first maxResponseBytes of the body, as text. */
+  body: string;
+  /** True when the body was longer than what was kept. */
+  truncated: boolean;
+  /** The address connected to. */
+  address: string;
+  durationMs: number;
+}
+
+/**
+ * Sends one request under the policy above. Resolves with any HTTP answer (the caller decides
+ * what a status means); throws SafeFetchError for a refused address, a timeout or a network
+ * failure.
+ */
+export async function outboundRequest(rawUrl: string, req: OutboundRequest): Promise<OutboundResponse> {
+  const started = performance.now();
+  const timeoutMs = req.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  const url = parseTarget(rawUrl, rawUrl);
+  const allow = compileAllowList(req.allowList);
+  const host = bareHost(url);
+  if (req.requireHttps && url.protocol !== 'https:') {
+    const allowListed = onAllowList(host, allow);
+    if (!allowListed) throw new SafeFetchError('blocked', 'Refused to send: the address must use https.', url.href);
+  }
+  if (req.signal?.aborted) throw aborted(url);
+  const addresses = await checkHost(url, allow, req.resolve ?? systemResolve, deadline, timeoutMs);
+  const maxBytes = req.maxResponseBytes ?? OUTBOUND_MAX_RESPONSE_BYTES;
+  const connectTimeoutMs = req.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const secure = url.protocol === 'https:';
+  const lookup: net.LookupFunction = (_hostname, opts, callback) => {
+    if (opts.all) callback(null, addresses.map((a) => ({ address: a.address, family: a.family })));
+    else callback(null, addresses[0]!.address, addresses[0]!.family);
+  };
+  const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
+  return new Promise<OutboundResponse>((resolve, reject) => {
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const onAbort = (): void => finish(aborted(url));
+    const finish = (err: SafeFetchError | undefined, res?: OutboundResponse): void => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      req.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        request.destroy();
+        reject(err);
+      } else {
+        // The rest of the body is not wanted; closing the socket is cheaper than reading it.
+        request.destroy();
+        resolve(res!);
+      }
+    };
+    const request = (secure ? https : http).request({
+      protocol: url.protocol,
+      hostname: host,
+      port: url.port || (secure ? 443 : 80),
+      path: `${url.pathname}${url.search}`,
+      method: req.method,
+      agent: false,
+      lookup,
+      servername: net.isIP(host) ? undefined : host,
+      headers: { ...req.headers, ...(body ? { 'Content-Length': String(body.length) } : {}), Connection: 'close' },
+    });
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    timers.push(setTimeout(() => finish(new SafeFetchError('timeout', `No answer within ${timeoutMs / 1000} s.`, url.href)), Math.max(0, deadline - Date.now())));
+    const connectTimer = setTimeout(() => finish(new SafeFetchError('timeout', `Could not connect within ${connectTimeoutMs / 1000} s.`, url.href)), connectTimeoutMs);
+    timers.push(connectTimer);
+    request.on('socket', (socket) => {
+      socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+    });
+    request.on('error', (err: NodeJS.ErrnoException) => finish(new SafeFetchError('network', networkMessage(err, host), url.href)));
+    request.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const remote = res.socket?.remoteAddress ?? '';
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      const done = (): void =>
+        finish(undefined, {
+          status,
+          headers: res.headers,
+          body: new TextDecoder('utf-8').decode(Buffer.concat(chunks)),
+          truncated,
+          address: remote,
+          durationMs: Math.round(performance.now() - started),
+        });
+      res.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        const room = maxBytes - size;
+        if (chunk.length > room) {
+          chunks.push(chunk.subarray(0, Math.max(0, room)));
+          size = maxBytes;
+          truncated = true;
+          done();
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('end', done);
+      // The status is what counts; a body cut short after it does not undo the answer.
+      res.on('close', done);
+      res.on('error', done);
+    });
+    request.end(body);
+  });
+}

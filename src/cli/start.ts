@@ -1,5 +1,6 @@
 /**
- * `freewire start` (the web server plus the scheduler) and `freewire worker` (the scheduler
+ * `freewire start` (the web server plus the background work: scheduled publishing, webhook and
+ * WebSub delivery, notices, attribution checks) and `freewire worker` (the background work
  * alone, for a node that serves no traffic). Both migrate first, so upgrading is "install the
  * new release, restart".
  */
@@ -9,8 +10,7 @@ import type { Config } from '../config.js';
 import { seedDemoContent } from '../demo/seed.js';
 import { AppError } from '../errors.js';
 import { createServices, type Services } from '../services.js';
-import { startScheduler, type Scheduler } from '../worker/scheduler.js';
-import { startAttributionChecker, type AttributionChecker } from '../attribution/worker.js';
+import { startBackground, type Background } from '../worker/background.js';
 import { applyMigrations, CLI_ACTOR, loadCliConfig, openDatabase } from './context.js';
 import { CliError, describeError, note, out, reportError } from './output.js';
 import { generatePassword } from './secrets.js';
@@ -88,8 +88,7 @@ export async function start(): Promise<void> {
   const config = loadCliConfig();
   const database = openDatabase(config);
   let app: FastifyInstance | undefined;
-  let scheduler: Scheduler | undefined;
-  let attribution: AttributionChecker | undefined;
+  let background: Background | undefined;
   try {
     out(`Database: ${database.location}`);
     await applyMigrations(database, out);
@@ -118,8 +117,7 @@ export async function start(): Promise<void> {
     }
     // After listening, so a second server on the same port fails before creating anything.
     const admin = await ensureFirstAdmin(services);
-    scheduler = startScheduler(services, app.log.child({ component: 'scheduler' }));
-    attribution = startAttributionChecker(services, app.log.child({ component: 'attribution' }));
+    if (config.backgroundWork) background = startBackground(services, app.log);
     const base = baseUrl(config, app);
     out(`Listening on ${address}`);
     out(`Site: ${base}/`);
@@ -129,16 +127,15 @@ export async function start(): Promise<void> {
         : `Newsroom: ${base}/newsroom`,
     );
   } catch (err) {
-    await scheduler?.stop();
-    await attribution?.stop();
+    await background?.stop();
     await app?.close().catch(() => undefined);
     await database.close();
     throw err;
   }
-  const running = { app, scheduler, attribution };
+  const running = { app, background };
   stopOnSignals(async () => {
-    await running.scheduler.stop();
-    await running.attribution.stop();
+    // Background work first: deliveries in flight finish (or stay queued) before the database closes.
+    await running.background?.stop();
     await running.app.close();
     await database.close();
   });
@@ -147,20 +144,19 @@ export async function start(): Promise<void> {
 export async function worker(): Promise<void> {
   const config = loadCliConfig();
   const database = openDatabase(config);
-  let scheduler: Scheduler;
+  let background: Background;
   try {
     out(`Database: ${database.location}`);
     await applyMigrations(database, out);
     const services = createServices(config, database);
-    const log = pino({ level: config.logLevel }).child({ component: 'scheduler' });
-    scheduler = startScheduler(services, log);
+    background = startBackground(services, pino({ level: config.logLevel }));
   } catch (err) {
     await database.close();
     throw err;
   }
-  out(`Worker running: publishing scheduled stories every ${config.schedulerIntervalMs} ms`);
+  out(`Worker running: scheduled publishing every ${config.schedulerIntervalMs} ms; webhooks, WebSub, notices and attribution checks`);
   stopOnSignals(async () => {
-    await scheduler.stop();
+    await background.stop();
     await database.close();
   });
 }

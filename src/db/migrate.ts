@@ -12,6 +12,7 @@ import * as m20261128_0900 from './migrations/2026_11_28_0900_create_syndication
 import * as m20261202_1100 from './migrations/2026_12_02_1100_live_rights_and_change_index.js';
 import * as m20261202_1200_partner_domains from './migrations/2026_12_02_1200_partner_domains.js';
 import * as m20261202_1300 from './migrations/2026_12_02_1300_login_throttle_and_mail_secrets.js';
+import * as m20261203_0900 from './migrations/2026_12_03_0900_event_consumers_and_webhooks.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -28,6 +29,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_12_02_1100_live_rights_and_change_index', m20261202_1100],
   ['2026_12_02_1200_partner_domains', m20261202_1200_partner_domains],
   ['2026_12_02_1300_login_throttle_and_mail_secrets', m20261202_1300],
+  ['2026_12_03_0900_event_consumers_and_webhooks', m20261203_0900],
 ];
 
 const LOCK_ID = 727_274_001;

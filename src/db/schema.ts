@@ -18,6 +18,8 @@ export type EventType =
   | 'story.corrected'
   | 'story.withdrawn'
   | 'story.embargo_lifted'
+  /** A delayed free release came due: free partners may now have the story (a clock event). */
+  | 'story.released'
   | 'site.updated';
 
 export interface UsersTable {
@@ -405,6 +407,64 @@ export interface PartnerChangePointsTable {
   at: string;
 }
 
+/** One consumer of the event log: its cursor and which node holds it (src/events/consumers.ts). */
+export interface EventConsumersTable {
+  name: string;
+  last_event_id: number;
+  lease_holder: string | null;
+  lease_until: string | null;
+  updated_at: string;
+}
+
+export type WebhookEndpointStatus = 'enabled' | 'disabled';
+
+export interface WebhookEndpointsTable {
+  id: string;
+  partner_id: string;
+  url: string;
+  description: string;
+  /** JSON array of event types; '[]' = every story event. */
+  events_json: string;
+  /** whsec_… — kept as is: every delivery is signed with it. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  status: WebhookEndpointStatus;
+  disabled_reason: string | null;
+  disabled_at: string | null;
+  failing_since: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'canceled';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  partner_id: string;
+  /** null for webhook.test and replays. */
+  event_id: number | null;
+  /** The webhook-id header, stable across attempts. */
+  message_id: string;
+  type: string;
+  story_id: string | null;
+  story_version: string | null;
+  /** The exact JSON body sent on every attempt. */
+  body: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  claim_token: string | null;
+  claimed_until: string | null;
+  last_attempt_at: string | null;
+  response_status: number | null;
+  duration_ms: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: string;
@@ -445,6 +505,9 @@ export interface DB {
   usage_pages: UsagePagesTable;
   usage_salts: UsageSaltsTable;
   partner_change_points: PartnerChangePointsTable;
+  event_consumers: EventConsumersTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   freewire_migrations: MigrationsTable;
 }
 

@@ -17,6 +17,7 @@ export class ChangeTracker {
   private lastEventId = -1;
   private lastCheck = 0;
   private inflight: Promise<void> | undefined;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -28,6 +29,16 @@ export class ChangeTracker {
   bump(): void {
     this.generation++;
     this.onChange();
+    for (const l of this.listeners) l();
+  }
+
+  /**
+   * Runs `listener` after every local change (background work uses it to handle a change at once
+   * instead of on its next poll). Returns the function that removes it.
+   */
+  onLocalChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The current generation; triggers a background check of the event log when due. */

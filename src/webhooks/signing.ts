@@ -1,0 +1,39 @@
+/**
+ * Standard Webhooks signatures (../shared/standards/standard-webhooks): the receiver checks
+ * `webhook-signature` — `v1,` + base64 HMAC-SHA256 over `${webhook-id}.${webhook-timestamp}.${body}`
+ * keyed with the base64-decoded part of the `whsec_` secret — and rejects stale timestamps, so a
+ * captured delivery cannot be replayed later. During a rotation the header carries one signature
+ * per valid secret, separated by spaces, and receivers accept any of them.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+
+export const SECRET_PREFIX = 'whsec_';
+
+/** A new signing secret: 32 random bytes (the spec asks for 24 to 64). */
+export function generateSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+}
+
+function key(secret: string): Buffer {
+  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+}
+
+/** `v1,<base64>` for one secret. */
+export function sign(secret: string, messageId: string, timestampSeconds: number, body: string): string {
+  const mac = createHmac('sha256', key(secret)).update(`${messageId}.${timestampSeconds}.${body}`, 'utf8').digest('base64');
+  return `v1,${mac}`;
+}
+
+/** The three headers of a delivery; several secrets (a rotation) give several signatures. */
+export function signatureHeaders(secrets: readonly string[], messageId: string, timestampSeconds: number, body: string): Record<string, string> {
+  return {
+    'webhook-id': messageId,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': secrets.map((s) => sign(s, messageId, timestampSeconds, body)).join(' '),
+  };
+}
+
+/** The last characters of a secret, for lists that must not show it ("whsec_…a1B2"). */
+export function secretHint(secret: string): string {
+  return `${SECRET_PREFIX}…${secret.slice(-4)}`;
+}
