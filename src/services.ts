@@ -21,6 +21,7 @@ import { Mailer } from './mail/mailer.js';
 import { PartnerAccountsService } from './partners-portal/accounts.service.js';
 import { PartnerAccess } from './syndication/access.js';
 import { LoginLimiter } from './newsroom/login-limiter.js';
+import { Signal } from './events/signal.js';
 
 export interface Services {
   config: Config;
@@ -48,6 +49,8 @@ export interface Services {
   partnerAccess: PartnerAccess;
   /** Failed-login counters for the newsroom and the partner portal, shared by all nodes. */
   loginLimiter: LoginLimiter;
+  /** Wake-up calls for this node's delivery loops after new work is committed (see Signal). */
+  signals: { webhooks: Signal; websub: Signal };
 }
 
 export function createServices(config: Config, database: Database): Services {
@@ -78,5 +81,6 @@ export function createServices(config: Config, database: Database): Services {
     partnerAccounts: new PartnerAccountsService(db, dialect, config.sessionTtlHours),
     partnerAccess: new PartnerAccess(db, dialect, search),
     loginLimiter: new LoginLimiter(db, { freeFailures: config.loginRateLimitPerMinute }),
+    signals: { webhooks: new Signal(), websub: new Signal() },
   };
 }

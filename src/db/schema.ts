@@ -465,6 +465,17 @@ export interface WebhookDeliveriesTable {
   created_at: string;
 }
 
+/** Who had which story through what the server handed out itself (see the 2026_12_03_0900 migration). */
+export interface StoryReceiptsTable {
+  story_id: string;
+  partner_id: string;
+  channel: 'api' | 'feed';
+  first_at: string;
+  last_at: string;
+  /** The last version delivered (ninjs version string). */
+  version: string;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: string;
@@ -508,6 +519,7 @@ export interface DB {
   event_consumers: EventConsumersTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  story_receipts: StoryReceiptsTable;
   freewire_migrations: MigrationsTable;
 }
 

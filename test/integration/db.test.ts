@@ -258,9 +258,12 @@ function readSqliteSchema(handle: SQLite.Database): SchemaShape {
   return schema;
 }
 
-/** `CREATE UNIQUE INDEX x ON public.t USING btree (a, b)` → ['a', 'b']. */
+/**
+ * `CREATE UNIQUE INDEX x ON public.t USING btree (a, b)` → ['a', 'b']; a partial index's
+ * `WHERE …` is left out (SQLite's index list does not show it either).
+ */
 function indexdefColumns(indexdef: string): string[] {
-  const m = /\(([^()]*)\)\s*$/.exec(indexdef);
+  const m = /USING \w+ \(([^()]*)\)/.exec(indexdef);
   if (!m) return [`?${indexdef}`];
   return m[1]!.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
 }

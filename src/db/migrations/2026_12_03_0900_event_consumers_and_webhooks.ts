@@ -18,6 +18,10 @@
  *   claimed_until), which works the same on SQLite and PostgreSQL; a claim that outlives a dead
  *   node simply expires. Deliveries of one endpoint and story go out in event id order; tests
  *   and replays (no event id) are not held back by, and do not hold back, anything.
+ * - story_receipts is the ledger of who had which story: one row per (story, partner, channel)
+ *   for what the server itself handed out (content API, partner feed), with the first and last
+ *   time and the last version delivered. Webhook deliveries and pixel hits are already recorded
+ *   in their own tables and are read from there.
  */
 import { sql, type Kysely } from 'kysely';
 import type { MigrationContext } from '../migrate.js';
@@ -88,4 +92,17 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
   await db.schema.createIndex('webhook_deliveries_due_idx').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
   await db.schema.createIndex('webhook_deliveries_endpoint_idx').on('webhook_deliveries').columns(['endpoint_id', 'created_at', 'id']).execute();
   await db.schema.createIndex('webhook_deliveries_story_idx').on('webhook_deliveries').columns(['story_id', 'partner_id']).execute();
+
+  await db.schema
+    .createTable('story_receipts')
+    .addColumn('story_id', 'text', (c) => c.notNull())
+    .addColumn('partner_id', 'text', (c) => c.notNull().references('partners.id').onDelete('cascade'))
+    // api | feed
+    .addColumn('channel', 'text', (c) => c.notNull())
+    .addColumn('first_at', 'text', (c) => c.notNull())
+    .addColumn('last_at', 'text', (c) => c.notNull())
+    .addColumn('version', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('story_receipts_pk', ['story_id', 'partner_id', 'channel'])
+    .execute();
+  await db.schema.createIndex('story_receipts_partner_idx').on('story_receipts').columns(['partner_id', 'last_at']).execute();
 }
