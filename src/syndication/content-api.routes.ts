@@ -94,6 +94,17 @@ const AUTH_DESCRIPTION =
 
 const partners = new WeakMap<FastifyRequest, Partner>();
 
+/**
+ * The approved partner whose key authenticated this request. Every route registered in the
+ * content API's scope (this file's, the webhook API's, acknowledgements) runs after the key check
+ * and shares the partner's rate limit; this is how they learn whose request it is.
+ */
+export function partnerOf(request: FastifyRequest): Partner {
+  const p = partners.get(request);
+  if (!p) throw new AppError('UNAUTHENTICATED', 'Send your partner API key as "Authorization: Bearer <key>".');
+  return p;
+}
+
 /** The shape of the keys the partner portal creates: `fwp_` and 32 random bytes in base64url. */
 const PARTNER_KEY = /^fwp_[A-Za-z0-9_-]{43}$/;
 
@@ -216,12 +227,6 @@ export async function registerContentApi(app: FastifyInstance, services: Service
     }
   });
 
-  const partnerOf = (request: FastifyRequest): Partner => {
-    const p = partners.get(request);
-    if (!p) throw new AppError('UNAUTHENTICATED', 'Send your partner API key as "Authorization: Bearer <key>".');
-    return p;
-  };
-
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/stories',
     {
@@ -298,4 +303,6 @@ export async function registerContentApi(app: FastifyInstance, services: Service
       return toNinjs(version, delivery.ninjs);
     },
   );
+
+  // Further partner API routes: they share this scope's key check, rate limit and error format.
 }
