@@ -33,14 +33,20 @@ export interface LoggedEvent {
   createdAt: string;
 }
 
-export interface EventConsumerSpec {
+export interface EventConsumerSpec<P = unknown> {
   /** Unique name; the cursor's key in event_consumers. */
   name: string;
   /**
-   * Handles a batch (in id order) inside the transaction that moves the cursor: write with `trx`
-   * only. Throwing rolls the batch back; it is read again on the next run.
+   * Reads what the batch needs (recipients, documents) before the transaction: on SQLite the
+   * transaction holds the only connection, so nothing inside it may use anything but `trx`.
+   * Throwing leaves the batch to the next run.
    */
-  handle(trx: Transaction<DB>, events: LoggedEvent[]): Promise<void>;
+  prepare?(events: LoggedEvent[]): Promise<P>;
+  /**
+   * Writes what the batch causes (in id order) inside the transaction that moves the cursor:
+   * `trx` only. Throwing rolls the batch back; it is read again on the next run.
+   */
+  write(trx: Transaction<DB>, events: LoggedEvent[], prepared: P): Promise<void>;
   /** Called after a batch committed (e.g. to wake a delivery worker); never throws into the loop. */
   afterCommit?(events: LoggedEvent[]): void;
   /**
@@ -54,7 +60,7 @@ export const GAP_WAIT_MS = 5_000;
 export const LEASE_MS = 30_000;
 const BATCH = 200;
 
-export class EventConsumer {
+export class EventConsumer<P = unknown> {
   /** This node's identity in leases. */
   readonly holder = `node-${randomToken(8)}`;
   /** The clock; tests replace it. */
@@ -64,7 +70,7 @@ export class EventConsumer {
 
   constructor(
     private readonly db: Kysely<DB>,
-    readonly spec: EventConsumerSpec,
+    readonly spec: EventConsumerSpec<P>,
     private readonly opts: { gapWaitMs?: number; leaseMs?: number; batchSize?: number } = {},
   ) {}
 
@@ -115,50 +121,51 @@ export class EventConsumer {
   async runOnce(): Promise<number> {
     await this.ensureRow();
     if (!(await this.lease())) return 0;
-    let handled: LoggedEvent[] = [];
-    await this.db.transaction().execute(async (trx) => {
-      const state = await trx.selectFrom('event_consumers').select('last_event_id').where('name', '=', this.spec.name).executeTakeFirstOrThrow();
-      const from = Number(state.last_event_id);
-      const rows = await trx
-        .selectFrom('events')
-        .selectAll()
-        .where('id', '>', from)
-        .orderBy('id')
-        .limit(this.opts.batchSize ?? BATCH)
-        .execute();
-      const batch = this.contiguous(from, rows.map((r) => Number(r.id)));
-      if (batch === 0) return;
-      const events: LoggedEvent[] = rows.slice(0, batch).map((r) => ({
-        id: Number(r.id),
-        type: r.type,
-        storyId: r.story_id,
-        version: r.version === null ? null : Number(r.version),
-        payload: parsePayload(r.payload_json),
-        createdAt: r.created_at,
-      }));
-      await this.spec.handle(trx, events);
-      const last = events[events.length - 1]!.id;
-      const moved = await trx
-        .updateTable('event_consumers')
-        .set({ last_event_id: last, updated_at: this.now().toISOString() })
-        .where('name', '=', this.spec.name)
-        .where('last_event_id', '=', from)
-        .executeTakeFirst();
-      // Another node moved the cursor meanwhile (our lease expired mid-batch): its work stands, ours is rolled back.
-      if (Number(moved.numUpdatedRows) !== 1) throw new CursorMoved();
-      handled = events;
-    }).catch((err: unknown) => {
-      if (!(err instanceof CursorMoved)) throw err;
-      handled = [];
-    });
-    if (handled.length > 0) {
-      try {
-        this.spec.afterCommit?.(handled);
-      } catch {
-        // A wake-up hint only; the work is committed and will be found by polling.
-      }
+    const state = await this.db.selectFrom('event_consumers').select('last_event_id').where('name', '=', this.spec.name).executeTakeFirstOrThrow();
+    const from = Number(state.last_event_id);
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', '>', from)
+      .orderBy('id')
+      .limit(this.opts.batchSize ?? BATCH)
+      .execute();
+    const batch = this.contiguous(from, rows.map((r) => Number(r.id)));
+    if (batch === 0) return 0;
+    const events: LoggedEvent[] = rows.slice(0, batch).map((r) => ({
+      id: Number(r.id),
+      type: r.type,
+      storyId: r.story_id,
+      version: r.version === null ? null : Number(r.version),
+      payload: parsePayload(r.payload_json),
+      createdAt: r.created_at,
+    }));
+    const prepared = (this.spec.prepare ? await this.spec.prepare(events) : undefined) as P;
+    const last = events[events.length - 1]!.id;
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        // The compare-and-set comes first: on PostgreSQL it locks the row, so a second node
+        // that got this far with the same batch waits here and then finds the cursor moved.
+        const moved = await trx
+          .updateTable('event_consumers')
+          .set({ last_event_id: last, updated_at: this.now().toISOString() })
+          .where('name', '=', this.spec.name)
+          .where('last_event_id', '=', from)
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) throw new CursorMoved();
+        await this.spec.write(trx, events, prepared);
+      });
+    } catch (err) {
+      // Another node consumed this batch meanwhile (our lease expired mid-batch): its work stands.
+      if (err instanceof CursorMoved) return 0;
+      throw err;
     }
-    return handled.length;
+    try {
+      this.spec.afterCommit?.(events);
+    } catch {
+      // A wake-up hint only; the work is committed and will be found by polling.
+    }
+    return events.length;
   }
 
   /** How many of `ids` (sorted) may be consumed after `from` without skipping an open gap. */
@@ -213,7 +220,7 @@ export interface ConsumerLoop {
  * Runs consumers: on a timer (changes made by other nodes or the CLI), and at once when nudged
  * (a change on this node). One run at a time; a run that finds a full batch goes on at once.
  */
-export function startConsumerLoop(consumers: EventConsumer[], log: ConsumerLog, intervalMs: number): ConsumerLoop {
+export function startConsumerLoop(consumers: Array<EventConsumer<any>>, log: ConsumerLog, intervalMs: number): ConsumerLoop {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;

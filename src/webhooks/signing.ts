@@ -37,3 +37,13 @@ export function signatureHeaders(secrets: readonly string[], messageId: string, 
 export function secretHint(secret: string): string {
   return `${SECRET_PREFIX}…${secret.slice(-4)}`;
 }
+
+/** The secrets a delivery is signed with now: the current one, and the previous one for 24 h after a rotation. */
+export function activeSecrets(endpoint: { secret: string; previous_secret: string | null; previous_secret_expires_at: string | null }, now: Date): string[] {
+  const out = [endpoint.secret];
+  if (endpoint.previous_secret && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > now.toISOString()) out.push(endpoint.previous_secret);
+  return out;
+}
+
+/** 24 hours: how long the previous secret keeps signing after a rotation. */
+export const ROTATION_OVERLAP_MS = 24 * 3600_000;

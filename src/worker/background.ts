@@ -54,7 +54,7 @@ export function startBackground(services: Services, log: BackgroundLog, options:
     for (const j of jobs) j.nudge();
   };
   // Consumers of the event log, in the order they run on each pass.
-  const consumers: EventConsumer[] = [];
+  const consumers: Array<EventConsumer<any>> = [];
   void nudgeJobs;
 
   const scheduler = startScheduler(services, log.child({ component: 'scheduler' }));
