@@ -67,7 +67,7 @@ export const VALID_APPLICATION = {
   acceptTerms: true,
 };
 
-async function approvedPartner(t: TestApp, outlet: string, email: string): Promise<{ partnerId: string; invitationPath: string }> {
+export async function approvedPartner(t: TestApp, outlet: string, email: string): Promise<{ partnerId: string; invitationPath: string }> {
   const partner = await t.services.partners.apply({ ...VALID_APPLICATION, outlet, email, website: `https://${email.split('@')[1]}` });
   const decision = await approvePartner(t.services, SYSTEM_ACTOR, partner.id);
   assert.ok(decision.invitationUrl);
