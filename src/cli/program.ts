@@ -35,14 +35,14 @@ export function buildProgram(): Command {
 
   program
     .command('start')
-    .description('migrate, seed demo content on an empty site, create the first admin, then serve the site and publish scheduled stories')
+    .description('migrate, seed demo content on an empty site, create the first admin, then serve the site and run the background work (scheduled publishing, webhooks, WebSub, notices, attribution checks)')
     .addHelpText('after', examples([['PORT=8080 freewire start', 'serve on port 8080 with the SQLite database in ./data']]))
     .action(action(async () => (await import('./start.js')).start()));
 
   program
     .command('worker')
-    .description('publish scheduled stories without serving HTTP (for an extra node)')
-    .addHelpText('after', examples([['DATABASE_URL=postgres://db/freewire freewire worker', 'run the scheduler against a shared database']]))
+    .description('run the background work without serving HTTP: scheduled publishing, webhook and WebSub delivery, notice emails, attribution checks (for an extra node)')
+    .addHelpText('after', examples([['DATABASE_URL=postgres://db/freewire freewire worker', 'run the background work against a shared database']]))
     .action(action(async () => (await import('./start.js')).worker()));
 
   program
@@ -140,7 +140,7 @@ export function buildProgram(): Command {
     'after',
     examples([
       ['freewire start', 'run the site and newsroom (http://localhost:8080)'],
-      ['freewire worker', 'run only the scheduler, for an extra node'],
+      ['freewire worker', 'run only the background work (scheduler, deliveries), for an extra node'],
       ['freewire migrate', 'apply database migrations'],
       ['freewire user create --email ed@example.org --role editor', 'add a staff account'],
       ['freewire user list', 'list staff accounts'],
