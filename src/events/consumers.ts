@@ -49,6 +49,8 @@ export interface EventConsumerSpec<P = unknown> {
   write(trx: Transaction<DB>, events: LoggedEvent[], prepared: P): Promise<void>;
   /** Called after a batch committed (e.g. to wake a delivery worker); never throws into the loop. */
   afterCommit?(events: LoggedEvent[]): void;
+  /** Events per batch (default 200): smaller for consumers whose events each cause much work. */
+  batchSize?: number;
   /**
    * Where a consumer that has never run starts. Default: after the newest event, so installing a
    * new consumer does not replay years of history.
@@ -128,7 +130,7 @@ export class EventConsumer<P = unknown> {
       .selectAll()
       .where('id', '>', from)
       .orderBy('id')
-      .limit(this.opts.batchSize ?? BATCH)
+      .limit(this.opts.batchSize ?? this.spec.batchSize ?? BATCH)
       .execute();
     const batch = this.contiguous(from, rows.map((r) => Number(r.id)));
     if (batch === 0) return 0;
