@@ -26,7 +26,12 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function startScheduler(services: Services, log: SchedulerLog, intervalMs: number = services.config.schedulerIntervalMs): Scheduler {
+export interface SchedulerOptions {
+  /** Write clock events on each pass (default true; a test of the pass discipline alone turns it off). */
+  clockEvents?: boolean;
+}
+
+export function startScheduler(services: Services, log: SchedulerLog, intervalMs: number = services.config.schedulerIntervalMs, options: SchedulerOptions = {}): Scheduler {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<string[]> | undefined;
   let stopped = false;
@@ -56,7 +61,7 @@ export function startScheduler(services: Services, log: SchedulerLog, intervalMs
 
   const pass = async (): Promise<string[]> => {
     const ids = await publish();
-    await clockEvents();
+    if (options.clockEvents !== false) await clockEvents();
     return ids;
   };
 
