@@ -175,7 +175,18 @@ forEachDialect('webhooks: each event reaches exactly the endpoints of partners w
     // A day later: the embargo lifted for everyone who has the story, the delayed story was
     // released to free partners (only to them).
     offset = 25 * HOUR;
+    const changeLists = async () => {
+      const out: unknown[] = [];
+      for (const p of [free, licensee]) {
+        const r = await t.app.inject({ method: 'GET', url: '/api/v1/stories?limit=100', headers: { authorization: `Bearer ${p.key}` } });
+        assert.equal(r.statusCode, 200);
+        out.push(r.json());
+      }
+      return out;
+    };
+    const listsBefore = await changeLists();
     assert.equal(await writeClockEvents(services, new Date(clock())), 2);
+    assert.deepEqual(await changeLists(), listsBefore, 'the clock events move nothing in the content API’s change lists');
     await drain(consumer);
     got = await received(services);
     assert.deepEqual(got.get(ep.free), sorted(lines('story.published', open, embargoed), lines('story.embargo_lifted', embargoed), lines('story.released', late)));
