@@ -14,6 +14,8 @@ import { EventConsumer } from '../../src/events/consumers.js';
 import { latestEventId } from '../../src/events/events.js';
 import { webhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { writeClockEvents } from '../../src/worker/clock-events.js';
+import { startBackground, type Background } from '../../src/worker/background.js';
+import { waitFor } from '../helpers/wait.js';
 import { generateSecret } from '../../src/webhooks/signing.js';
 import { newId } from '../../src/util/ids.js';
 import { forEachDialect, type TestDb } from '../helpers/dialects.js';
@@ -307,6 +309,28 @@ forEachDialect('webhooks: two nodes turn each event into one delivery per endpoi
     assert.deepEqual(clockRows.map((r) => `${r.type} ${r.story_id}`).sort(), sorted(lines('story.embargo_lifted', ...ids.slice(0, 4)), lines('story.released', ids[4]!)));
   } finally {
     await dbB.close();
+    await t.close();
+  }
+});
+
+forEachDialect('webhooks: the background work dispatches a change made on this node at once and wakes the delivery loop', async (_t, tdb) => {
+  const t = await buildTestApp(tdb, UNLIMITED_ENV);
+  const quiet = { info() {}, warn() {}, error() {}, child: () => quiet };
+  let background: Background | undefined;
+  try {
+    const { services } = t;
+    const basics = await seedBasics(services);
+    const partner = await makePartner(services);
+    const endpoint = await addEndpoint(services, partner.id);
+    let wakeUps = 0;
+    services.signals.webhooks.listen(() => wakeUps++);
+    background = startBackground(services, quiet, { attribution: false });
+    await background.settle();
+    const id = await story(services, basics, { headline: 'Background story' });
+    await waitFor('the delivery row', async () => (await received(services)).get(endpoint)?.includes(`story.published ${id}`) === true);
+    assert.ok(wakeUps > 0, 'the delivery loop was woken');
+  } finally {
+    await background?.stop();
     await t.close();
   }
 });
