@@ -49,6 +49,8 @@ export interface EventConsumerSpec<P = unknown> {
   write(trx: Transaction<DB>, events: LoggedEvent[], prepared: P): Promise<void>;
   /** Called after a batch committed (e.g. to wake a delivery worker); never throws into the loop. */
   afterCommit?(events: LoggedEvent[]): void;
+  /** Events per batch (default 200): smaller for consumers whose events each cause much work. */
+  batchSize?: number;
   /**
    * Where a consumer that has never run starts. Default: after the newest event, so installing a
    * new consumer does not replay years of history.
@@ -128,7 +130,7 @@ export class EventConsumer<P = unknown> {
       .selectAll()
       .where('id', '>', from)
       .orderBy('id')
-      .limit(this.opts.batchSize ?? BATCH)
+      .limit(this.opts.batchSize ?? this.spec.batchSize ?? BATCH)
       .execute();
     const batch = this.contiguous(from, rows.map((r) => Number(r.id)));
     if (batch === 0) return 0;
@@ -168,28 +170,35 @@ export class EventConsumer<P = unknown> {
     return events.length;
   }
 
-  /** How many of `ids` (sorted) may be consumed after `from` without skipping an open gap. */
   private contiguous(from: number, ids: number[]): number {
-    let expected = from + 1;
-    let n = 0;
-    const nowMs = this.now().getTime();
-    for (const id of ids) {
-      if (id !== expected) {
-        const seen = this.gapSeen.get(expected);
-        if (seen === undefined) {
-          this.gapSeen.set(expected, nowMs);
-          break;
-        }
-        if (nowMs - seen < (this.opts.gapWaitMs ?? GAP_WAIT_MS)) break;
-        this.gapSeen.delete(expected);
-      }
-      expected = id + 1;
-      n++;
-    }
-    // Forget gaps that are behind us (filled or passed).
-    for (const k of this.gapSeen.keys()) if (k < from + 1) this.gapSeen.delete(k);
-    return n;
+    return contiguousCount(from, ids, this.gapSeen, this.now().getTime(), this.opts.gapWaitMs ?? GAP_WAIT_MS);
   }
+}
+
+/**
+ * How many of `ids` (sorted) may be consumed after `from` without skipping an open gap.
+ * `gapSeen` remembers when each missing id was first noticed (missing id → ms); a gap open for
+ * `gapWaitMs` is passed.
+ */
+export function contiguousCount(from: number, ids: readonly number[], gapSeen: Map<number, number>, nowMs: number, gapWaitMs: number): number {
+  let expected = from + 1;
+  let n = 0;
+  for (const id of ids) {
+    if (id !== expected) {
+      const seen = gapSeen.get(expected);
+      if (seen === undefined) {
+        gapSeen.set(expected, nowMs);
+        break;
+      }
+      if (nowMs - seen < gapWaitMs) break;
+      gapSeen.delete(expected);
+    }
+    expected = id + 1;
+    n++;
+  }
+  // Forget gaps that are behind us (filled or passed).
+  for (const k of gapSeen.keys()) if (k < from + 1) gapSeen.delete(k);
+  return n;
 }
 
 class CursorMoved extends Error {}

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { DialectHelpers } from '../db/dialect.js';
 import { randomToken } from '../util/ids.js';
+import { chunks } from '../util/chunks.js';
 
 export class PixelTokens {
   /** token → pair, and pair → token; small (one entry per story × partner in use). */
@@ -40,6 +41,41 @@ export class PixelTokens {
       const row = await this.db.selectFrom('pixel_tokens').select('token').where('story_id', '=', storyId).where('partner_id', '=', partnerId).executeTakeFirstOrThrow();
       return this.remember(row.token, storyId, partnerId);
     }
+  }
+
+  /**
+   * tokenFor for many partners of one story with a few queries (a webhook fan-out to every
+   * partner): the known tokens are read in chunks, the missing ones inserted together, and a
+   * token another node inserted first wins as in tokenFor.
+   */
+  async tokensFor(storyId: string, partnerIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const missing: string[] = [];
+    for (const id of new Set(partnerIds)) {
+      const cached = this.byPair.get(`${storyId}|${id}`);
+      if (cached) out.set(id, cached);
+      else missing.push(id);
+    }
+    const read = async (ids: string[]) => {
+      for (const part of chunks(ids)) {
+        const rows = await this.db.selectFrom('pixel_tokens').select(['token', 'partner_id']).where('story_id', '=', storyId).where('partner_id', 'in', part).execute();
+        for (const r of rows) out.set(r.partner_id, this.remember(r.token, storyId, r.partner_id));
+      }
+    };
+    await read(missing);
+    const create = missing.filter((id) => !out.has(id));
+    if (create.length > 0) {
+      const createdAt = new Date().toISOString();
+      for (const part of chunks(create, 200)) {
+        await this.db
+          .insertInto('pixel_tokens')
+          .values(part.map((partnerId) => ({ token: randomToken(16), story_id: storyId, partner_id: partnerId, created_at: createdAt })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      await read(create);
+    }
+    return out;
   }
 
   /** The pixel's hot path without a promise: the pair when this node already knows the token. */

@@ -9,6 +9,7 @@
  */
 import type { Services } from '../services.js';
 import type { Actor } from '../users/permissions.js';
+import { writeClockEvents } from './clock-events.js';
 
 export const SCHEDULER_ACTOR: Actor = Object.freeze({ id: null, role: 'system', label: 'scheduler' });
 
@@ -25,12 +26,27 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function startScheduler(services: Services, log: SchedulerLog, intervalMs: number = services.config.schedulerIntervalMs): Scheduler {
+export interface SchedulerOptions {
+  /** Write clock events on each pass (default true; a test of the pass discipline alone turns it off). */
+  clockEvents?: boolean;
+}
+
+export function startScheduler(services: Services, log: SchedulerLog, intervalMs: number = services.config.schedulerIntervalMs, options: SchedulerOptions = {}): Scheduler {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<string[]> | undefined;
   let stopped = false;
 
-  const pass = async (): Promise<string[]> => {
+  // Embargoes lifting and delayed releases coming due: written here because they, too, happen by
+  // the clock. A failure is logged and retried on the next pass; it never stops publishing.
+  const clockEvents = async (): Promise<void> => {
+    try {
+      await writeClockEvents(services, new Date());
+    } catch (err) {
+      log.error({ err }, 'Writing clock events (embargoes lifted, delayed releases) failed; retrying on the next pass');
+    }
+  };
+
+  const publish = async (): Promise<string[]> => {
     try {
       const ids = await services.stories.publishDue(SCHEDULER_ACTOR);
       if (ids.length > 0) log.info({ published: ids }, `Published ${ids.length} scheduled ${ids.length === 1 ? 'story' : 'stories'}`);
@@ -41,6 +57,12 @@ export function startScheduler(services: Services, log: SchedulerLog, intervalMs
       log.error({ err }, 'Scheduled publishing failed; retrying on the next pass');
       return [];
     }
+  };
+
+  const pass = async (): Promise<string[]> => {
+    const ids = await publish();
+    if (options.clockEvents !== false) await clockEvents();
+    return ids;
   };
 
   // One pass at a time: a pass that outlasts the interval (a slow database) delays the next

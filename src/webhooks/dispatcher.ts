@@ -1,0 +1,355 @@
+/**
+ * Turns story events into webhook deliveries: who gets which event, with which body. It is a
+ * consumer of the event log (src/events/consumers.ts), so each event becomes its deliveries
+ * exactly once; it only writes `webhook_deliveries` rows, which the delivery worker sends.
+ *
+ * Who. The enabled endpoints of approved partners subscribed to the event's type. Whether a
+ * partner may have the story is asked of access.ts (`evaluate`, for the partner's kind, now):
+ * - story.published, story.embargo_lifted: the story is available to the partner now (usable, or
+ *   withheld while embargoed). Free partners of a story under a delayed profile are left out of
+ *   story.published: story.released tells them when their turn comes.
+ * - story.released: only free partners, when the story's profile delayed them, once it is theirs.
+ * - story.updated, story.corrected, story.withdrawn: every partner who may have the story now and,
+ *   besides, every partner the ledger says had it — a story_receipts row (content API, feed), an
+ *   earlier webhook delivery, or pixel hits from their pages — even if the story's profile or
+ *   syndication switch has since shut them out: their copy is still running and must change.
+ *
+ * What. A Standard Webhooks body `{type, timestamp, data}`; `data.ninjs` is the ninjs 2.2
+ * document the partner would get from GET /api/v1/stories/{id} at this moment, built by the same
+ * code (deliver + toNinjs). A partner the ledger alone brings in gets the document as it would be
+ * if the story were still theirs, under the story's real profile: nothing else tells them what
+ * changed in the text they run.
+ *
+ * Fast for a large fan-out. Documents differ between partners of one kind only by the pixel
+ * token in the partner copy, so each story is rendered once per kind (for one partner of that
+ * kind) and the other partners' bodies are that text with their own token in place of it; tokens,
+ * endpoints and the ledger are read in batches. All reads happen in prepare(), outside the
+ * transaction; write() only inserts.
+ */
+import type { Transaction } from 'kysely';
+import type { Services } from '../services.js';
+import type { DB, PartnerKind, Syndication } from '../db/schema.js';
+import type { EventConsumerSpec, LoggedEvent } from '../events/consumers.js';
+import type { LicenseProfile } from '../license-profiles/license-profiles.service.js';
+import { evaluate, type AccessEntry, type Row } from '../syndication/access.js';
+import { applySyndicationSwitch, lastStoryEvents } from '../syndication/rules.js';
+import { deliver, storyUri } from '../syndication/delivery.js';
+import { toNinjs } from '../syndication/ninjs.js';
+import { storyUrl } from '../syndication/partner-copy.js';
+import { chunks } from '../util/chunks.js';
+import { newId, randomToken } from '../util/ids.js';
+import { parseStringArray } from '../util/json.js';
+import { isWebhookEventType, type WebhookEventType } from './types.js';
+
+export const WEBHOOK_CONSUMER = 'webhooks';
+
+/**
+ * Events per batch. Each event may become a delivery for every endpoint (a thousand bodies of a
+ * full story each), so batches stay small to bound memory and the transaction's size.
+ */
+export const DISPATCH_BATCH = 5;
+
+/** Types that also reach everyone who had the story before (the ledger). */
+const LEDGER_TYPES: ReadonlySet<WebhookEventType> = new Set(['story.updated', 'story.corrected', 'story.withdrawn']);
+
+const KINDS: readonly PartnerKind[] = ['free', 'licensee'];
+
+export interface DeliveryRow {
+  id: string;
+  endpoint_id: string;
+  partner_id: string;
+  event_id: number;
+  message_id: string;
+  type: string;
+  story_id: string;
+  story_version: string;
+  body: string;
+  status: 'pending';
+  attempts: number;
+  next_attempt_at: string;
+  created_at: string;
+}
+
+interface Endpoint {
+  id: string;
+  partnerId: string;
+  kind: PartnerKind;
+  /** null: every type. */
+  types: ReadonlySet<string> | null;
+}
+
+/** A message id for the webhook-id header: random, kept with the row for every attempt. */
+export function newMessageId(): string {
+  return `msg_${randomToken(18)}`;
+}
+
+/** The enabled endpoints of approved partners. */
+async function loadEndpoints(services: Services): Promise<Endpoint[]> {
+  const rows = await services.database.db
+    .selectFrom('webhook_endpoints as e')
+    .innerJoin('partners as p', 'p.id', 'e.partner_id')
+    .select(['e.id', 'e.partner_id', 'e.events_json', 'p.kind'])
+    .where('e.status', '=', 'enabled')
+    .where('p.status', '=', 'approved')
+    .orderBy('e.partner_id')
+    .orderBy('e.id')
+    .execute();
+  return rows.map((r) => {
+    const types = parseStringArray(r.events_json);
+    return { id: r.id, partnerId: r.partner_id, kind: r.kind, types: types.length === 0 ? null : new Set(types) };
+  });
+}
+
+/** The stories as evaluate() reads them (the same columns as PartnerAccess), with no horizon. */
+async function loadRows(services: Services, ids: readonly string[]): Promise<Map<string, Row>> {
+  const db = services.database.db;
+  const out = new Map<string, Row>();
+  for (const part of chunks([...new Set(ids)])) {
+    const last = lastStoryEvents(db, part);
+    const rows = await db
+      .selectFrom('stories as s')
+      .innerJoin(last.as('e'), 'e.story_id', 's.id')
+      .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
+      .select([
+        's.id', 's.slug', 's.status', 's.published_at', 's.withdrawn_at', 's.withdrawn_reason', 'v.embargo_until', 's.live_version',
+        's.current_version', 'v.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at',
+      ])
+      .where('s.id', 'in', part)
+      .where('s.status', 'in', ['published', 'withdrawn'])
+      .where('s.published_at', 'is not', null)
+      .execute();
+    for (const r of rows) out.set(r.id, r as Row);
+  }
+  return out;
+}
+
+/** story id → partners the ledger says had it (receipts, earlier deliveries, pixel hits). */
+async function loadLedger(services: Services, storyIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  const db = services.database.db;
+  const out = new Map<string, Set<string>>();
+  const add = (storyId: string | null, partnerId: string) => {
+    if (!storyId) return;
+    let set = out.get(storyId);
+    if (!set) out.set(storyId, (set = new Set()));
+    set.add(partnerId);
+  };
+  for (const part of chunks([...new Set(storyIds)])) {
+    const [receipts, deliveries, pixels] = await Promise.all([
+      db.selectFrom('story_receipts').select(['story_id', 'partner_id']).where('story_id', 'in', part).execute(),
+      db.selectFrom('webhook_deliveries').select(['story_id', 'partner_id']).distinct().where('story_id', 'in', part).execute(),
+      db.selectFrom('usage_daily').select(['story_id', 'partner_id']).distinct().where('story_id', 'in', part).execute(),
+    ]);
+    for (const r of [...receipts, ...deliveries, ...pixels]) add(r.story_id, r.partner_id);
+  }
+  return out;
+}
+
+/**
+ * A story as a partner the ledger alone brings in would have it: evaluate() with the story open
+ * to every partner (so the same rules give its state, version and times), then its real profile
+ * for the terms and the copy.
+ */
+function ledgerEntry(row: Row, storyProfile: LicenseProfile, kind: PartnerKind, now: Date): AccessEntry | undefined {
+  const open: LicenseProfile = { ...storyProfile, audience: 'free', delayHours: 0 };
+  const entry = evaluate({ ...row, syndication: 'free' as Syndication }, open, { kind }, now);
+  return entry ? { ...entry, profile: applySyndicationSwitch(storyProfile, row.syndication) } : undefined;
+}
+
+/** The change the event reports, in the body's words. */
+function changeFields(ev: LoggedEvent): { correction?: string; note?: string; reason?: string } {
+  const text = (k: string) => (typeof ev.payload[k] === 'string' ? (ev.payload[k] as string) : undefined);
+  switch (ev.type) {
+    case 'story.corrected':
+      return { correction: text('text') ?? '' };
+    case 'story.updated':
+      return { note: text('note') ?? '' };
+    case 'story.withdrawn':
+      return { reason: text('reason') ?? '' };
+    default:
+      return {};
+  }
+}
+
+/** One rendering of a story for partners of one kind: the document, and the pixel path to swap. */
+interface Rendered {
+  entry: AccessEntry;
+  ninjs: Record<string, unknown>;
+  /** `/p/<token>.gif` of the partner it was rendered for, when the copy carries a pixel. */
+  pixelPath: string | null;
+  /** The partner it was rendered for. */
+  partnerId: string;
+}
+
+export async function prepareDeliveries(services: Services, events: LoggedEvent[]): Promise<DeliveryRow[]> {
+  const wanted = events.filter((e): e is LoggedEvent & { storyId: string } => isWebhookEventType(e.type) && e.storyId !== null);
+  if (wanted.length === 0) return [];
+  const endpoints = await loadEndpoints(services);
+  if (endpoints.length === 0) return [];
+  const now = services.partnerAccess.now();
+  const nowIso = now.toISOString();
+  const storyIds = [...new Set(wanted.map((e) => e.storyId))];
+  const [rows, profiles, ledger] = await Promise.all([
+    loadRows(services, storyIds),
+    services.licenseProfiles.forStories(storyIds),
+    loadLedger(services, [...new Set(wanted.filter((e) => LEDGER_TYPES.has(e.type as WebhookEventType)).map((e) => e.storyId))]),
+  ]);
+  const { publicUrl } = services.config;
+
+  // Renderings, shared by every event of the batch about the same story: story|kind|mode.
+  const renders = new Map<string, Promise<Rendered | undefined>>();
+  const render = (storyId: string, kind: PartnerKind, entry: AccessEntry, mode: 'access' | 'ledger', partnerId: string): Promise<Rendered | undefined> => {
+    const key = `${storyId}|${kind}|${mode}`;
+    let r = renders.get(key);
+    if (!r) {
+      r = deliver(services, { id: partnerId, kind }, [entry], now).then(([d]) => {
+        if (!d) return undefined;
+        const token = d.copy?.pixelUrl ? /\/p\/([A-Za-z0-9_-]+)\.gif$/.exec(d.copy.pixelUrl)?.[1] : undefined;
+        return { entry, ninjs: toNinjs('2.2', d.ninjs), pixelPath: token ? `/p/${token}.gif` : null, partnerId };
+      });
+      renders.set(key, r);
+    }
+    return r;
+  };
+  // Pixel tokens per story, for every partner that needs one, read at once.
+  const tokenNeeds = new Map<string, Set<string>>();
+
+  interface Plan {
+    ev: LoggedEvent & { storyId: string };
+    rendered: Rendered;
+    partners: string[];
+  }
+  const plans: Plan[] = [];
+
+  for (const ev of wanted) {
+    const type = ev.type as WebhookEventType;
+    const row = rows.get(ev.storyId);
+    const storyProfile = profiles.get(ev.storyId);
+    if (!row || !storyProfile) continue;
+    const subscribed = endpoints.filter((e) => e.types === null || e.types.has(type));
+    if (subscribed.length === 0) continue;
+    const partnersByKind = new Map<PartnerKind, Set<string>>();
+    for (const e of subscribed) {
+      let set = partnersByKind.get(e.kind);
+      if (!set) partnersByKind.set(e.kind, (set = new Set()));
+      set.add(e.partnerId);
+    }
+    const had = LEDGER_TYPES.has(type) ? (ledger.get(ev.storyId) ?? new Set<string>()) : new Set<string>();
+    for (const kind of KINDS) {
+      const candidates = partnersByKind.get(kind);
+      if (!candidates) continue;
+      const entry = evaluate(row, storyProfile, { kind }, now);
+      const delayed = kind === 'free' && entry !== undefined && entry.profile.delayHours > 0;
+      let byAccess = false;
+      if (entry) {
+        switch (type) {
+          case 'story.published':
+            byAccess = entry.pubstatus !== 'canceled' && !delayed;
+            break;
+          case 'story.embargo_lifted':
+            byAccess = entry.pubstatus !== 'canceled';
+            break;
+          case 'story.released':
+            byAccess = entry.pubstatus !== 'canceled' && delayed;
+            break;
+          default:
+            byAccess = true;
+        }
+      }
+      const first = candidates.values().next().value!;
+      if (byAccess) {
+        const rendered = await render(ev.storyId, kind, entry!, 'access', first);
+        if (rendered) plans.push({ ev, rendered, partners: [...candidates] });
+        continue;
+      }
+      // Shut out now: only those who had it hear of it.
+      const fromLedger = [...candidates].filter((p) => had.has(p));
+      if (fromLedger.length === 0) continue;
+      const open = ledgerEntry(row, storyProfile, kind, now);
+      if (!open) continue;
+      const rendered = await render(ev.storyId, kind, open, 'ledger', fromLedger[0]!);
+      if (rendered) plans.push({ ev, rendered, partners: fromLedger });
+    }
+  }
+
+  for (const p of plans) {
+    if (!p.rendered.pixelPath) continue;
+    let set = tokenNeeds.get(p.ev.storyId);
+    if (!set) tokenNeeds.set(p.ev.storyId, (set = new Set()));
+    for (const id of p.partners) set.add(id);
+  }
+  const tokens = new Map<string, Map<string, string>>();
+  for (const [storyId, ids] of tokenNeeds) tokens.set(storyId, await services.pixelTokens.tokensFor(storyId, [...ids]));
+
+  const endpointsOf = new Map<string, Endpoint[]>();
+  for (const e of endpoints) {
+    let list = endpointsOf.get(e.partnerId);
+    if (!list) endpointsOf.set(e.partnerId, (list = []));
+    list.push(e);
+  }
+
+  const out: DeliveryRow[] = [];
+  for (const { ev, rendered, partners } of plans) {
+    const { entry, ninjs } = rendered;
+    const headlines = ninjs.headlines as Array<{ value: string }> | undefined;
+    const body = JSON.stringify({
+      type: ev.type,
+      timestamp: ev.createdAt,
+      data: {
+        id: entry.storyId,
+        version: entry.version,
+        pubstatus: entry.pubstatus,
+        url: storyUrl(publicUrl, entry.slug),
+        href: storyUri(publicUrl, entry.storyId),
+        headline: headlines?.[0]?.value ?? '',
+        ...changeFields(ev),
+        ninjs,
+      },
+    });
+    const storyTokens = tokens.get(ev.storyId);
+    for (const partnerId of partners) {
+      let partnerBody = body;
+      if (rendered.pixelPath && partnerId !== rendered.partnerId) {
+        const token = storyTokens?.get(partnerId);
+        // Without its own token the partner's copy would count its readers as another's.
+        if (!token) continue;
+        partnerBody = body.replaceAll(rendered.pixelPath, `/p/${token}.gif`);
+      }
+      for (const e of endpointsOf.get(partnerId) ?? []) {
+        if (e.types !== null && !e.types.has(ev.type)) continue;
+        out.push({
+          id: newId(),
+          endpoint_id: e.id,
+          partner_id: partnerId,
+          event_id: ev.id,
+          message_id: newMessageId(),
+          type: ev.type,
+          story_id: ev.storyId,
+          story_version: entry.version,
+          body: partnerBody,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: nowIso,
+          created_at: nowIso,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Inserts prepared rows; an (endpoint, event) pair that already has its row keeps it. */
+export async function writeDeliveries(trx: Transaction<DB>, rows: DeliveryRow[]): Promise<void> {
+  for (const part of chunks(rows, 300)) {
+    await trx.insertInto('webhook_deliveries').values(part).onConflict((oc) => oc.doNothing()).execute();
+  }
+}
+
+export function webhookDispatcher(services: Services): EventConsumerSpec<DeliveryRow[]> {
+  return {
+    name: WEBHOOK_CONSUMER,
+    batchSize: DISPATCH_BATCH,
+    prepare: (events) => prepareDeliveries(services, events),
+    write: (trx, _events, rows) => writeDeliveries(trx, rows),
+    afterCommit: () => services.signals.webhooks.notify(),
+  };
+}
