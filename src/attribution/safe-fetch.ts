@@ -219,7 +219,7 @@ function bareHost(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 }
 
-async function checkHost(url: URL, allow: AllowList, resolve: Resolver, deadline: number, timeoutMs: number): Promise<ResolvedAddress[]> {
+async function checkHost(url: URL, allow: AllowList, resolve: Resolver, deadline: number, timeoutMs: number, purpose: 'fetch' | 'send' = 'fetch'): Promise<ResolvedAddress[]> {
   const host = bareHost(url);
   const hostAllowed = allow.hosts.has(host.replace(/\.$/, ''));
   let addresses: ResolvedAddress[];
@@ -242,7 +242,8 @@ async function checkHost(url: URL, allow: AllowList, resolve: Resolver, deadline
       const reason = blockedReason(a.address, allow);
       if (reason) {
         const via = net.isIP(host) ? '' : ` (${host} resolves to it)`;
-        throw new SafeFetchError('blocked', `Refused to fetch: ${reason}${via}; only public addresses are checked.`, url.href);
+        const tail = purpose === 'send' ? 'deliveries go only to public addresses' : 'only public addresses are checked';
+        throw new SafeFetchError('blocked', `Refused to ${purpose}: ${reason}${via}; ${tail}.`, url.href);
       }
     }
   }
@@ -503,7 +504,7 @@ export async function outboundRequest(rawUrl: string, req: OutboundRequest): Pro
     if (!allowListed) throw new SafeFetchError('blocked', 'Refused to send: the address must use https.', url.href);
   }
   if (req.signal?.aborted) throw aborted(url);
-  const addresses = await checkHost(url, allow, req.resolve ?? systemResolve, deadline, timeoutMs);
+  const addresses = await checkHost(url, allow, req.resolve ?? systemResolve, deadline, timeoutMs, 'send');
   const maxBytes = req.maxResponseBytes ?? OUTBOUND_MAX_RESPONSE_BYTES;
   const connectTimeoutMs = req.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const secure = url.protocol === 'https:';
