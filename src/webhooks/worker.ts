@@ -37,6 +37,8 @@ import { activeSecrets, signatureHeaders } from './signing.js';
 const CLAIM_MARGIN_MS = 60_000;
 /** Deliveries in flight to one endpoint at once (different stories; one story stays in order). */
 const DEFAULT_PER_ENDPOINT = 2;
+/** How long an outcome waits for others to share its commit (each commit is an fsync on SQLite). */
+const FLUSH_DELAY_MS = 15;
 /** Characters of a failed response's body kept in last_error. */
 const RESPONSE_SNIPPET_CHARS = 500;
 
@@ -137,6 +139,7 @@ class DeliveryWorker implements WebhookWorker {
   private filling: Promise<void> | undefined;
   private fillAgain = false;
   private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
@@ -199,6 +202,7 @@ class DeliveryWorker implements WebhookWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.unlisten?.();
     for (const f of this.inFlight.values()) f.controller.abort();
     await this.filling;
@@ -337,7 +341,7 @@ class DeliveryWorker implements WebhookWorker {
         const n = (this.perEndpoint.get(row.endpoint_id) ?? 1) - 1;
         if (n <= 0) this.perEndpoint.delete(row.endpoint_id);
         else this.perEndpoint.set(row.endpoint_id, n);
-        void this.flush();
+        this.scheduleFlush();
       });
     this.inFlight.set(row.id, { row, controller, done });
   }
@@ -417,8 +421,25 @@ class DeliveryWorker implements WebhookWorker {
 
   // ---- recording ------------------------------------------------------------------------------
 
+  /**
+   * Group commit: the first answer to come in waits FLUSH_DELAY_MS for the others arriving
+   * meanwhile, so they share one transaction; when nothing else is in flight it is written at once.
+   */
+  private scheduleFlush(): void {
+    if (this.inFlight.size === 0 || this.outcomes.length >= this.concurrency / 2) {
+      void this.flush();
+      return;
+    }
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+  }
+
   /** Writes every outcome that came in, in groups, then looks for more work. */
   private flush(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
       while (this.outcomes.length > 0) {
