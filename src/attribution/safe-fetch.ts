@@ -308,6 +308,8 @@ function request(url: URL, addresses: ResolvedAddress[], options: SafeFetchOptio
       },
     });
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the name was being checked: the listener above will never fire.
+    if (options.signal?.aborted) onAbort();
     timers.push(setTimeout(() => finish(new SafeFetchError('timeout', `The page did not load within ${timeoutMs / 1000} s.`, url.href)), Math.max(0, deadline - Date.now())));
     const connectTimer = setTimeout(() => finish(new SafeFetchError('timeout', `Could not connect within ${connectTimeoutMs / 1000} s.`, url.href)), connectTimeoutMs);
     timers.push(connectTimer);
@@ -543,6 +545,8 @@ export async function outboundRequest(rawUrl: string, req: OutboundRequest): Pro
       headers: { ...req.headers, ...(body ? { 'Content-Length': String(body.length) } : {}), Connection: 'close' },
     });
     req.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the name was being checked: the listener above will never fire.
+    if (req.signal?.aborted) onAbort();
     timers.push(setTimeout(() => finish(new SafeFetchError('timeout', `No answer within ${timeoutMs / 1000} s.`, url.href)), Math.max(0, deadline - Date.now())));
     const connectTimer = setTimeout(() => finish(new SafeFetchError('timeout', `Could not connect within ${connectTimeoutMs / 1000} s.`, url.href)), connectTimeoutMs);
     timers.push(connectTimer);
