@@ -10,7 +10,10 @@
  * whoever fills the outbox.
  */
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
@@ -663,4 +666,64 @@ forEachDialect('two nodes on one database deliver each of 200 rows exactly once'
   } finally {
     await secondDb.close();
   }
+});
+
+const BIN = fileURLToPath(new URL('../../bin/freewire.js', import.meta.url));
+
+/** A `freewire worker` process: a real node on the same database. */
+function startWorkerProcess(tdb: TestDb): { proc: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    FREEWIRE_LOG_LEVEL: 'info',
+    FREEWIRE_FETCH_ALLOW_LIST: '127.0.0.1',
+    FREEWIRE_OUTBOX_INTERVAL_MS: '50',
+    FREEWIRE_SCHEDULER_INTERVAL_MS: '3600000',
+    FREEWIRE_ATTRIBUTION_CHECK_INTERVAL_MS: '0',
+  };
+  if (process.env.TMPDIR) env.TMPDIR = process.env.TMPDIR;
+  if (tdb.dialect === 'sqlite') env.FREEWIRE_DATA_DIR = path.dirname(tdb.sqliteFile!);
+  else env.DATABASE_URL = tdb.url!;
+  const proc = spawn(process.execPath, [BIN, 'worker'], { env });
+  let output = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, output: () => output, exited };
+}
+
+forEachDialect('two `freewire worker` processes on one database send each delivery exactly once', async (t, tdb) => {
+  const { db } = tdb.database;
+  const rx = await receiver(t, () => ({ status: 200 }));
+  const endpoints: Endpoint[] = [];
+  for (let i = 0; i < 30; i++) endpoints.push(await addEndpoint(db, (await addPartner(db)).id, `${rx.base}/e${i}`));
+  const workers = [startWorkerProcess(tdb), startWorkerProcess(tdb)];
+  const N = 300;
+  try {
+    await waitFor('both workers to start', () => workers.every((w) => w.output().includes('Worker running')), 20_000);
+    // All rows appear in one commit, while both nodes are polling.
+    const now = new Date().toISOString();
+    const rows = Array.from({ length: N }, (_, i) => {
+      const ep = endpoints[i % endpoints.length]!;
+      return {
+        id: newId(), endpoint_id: ep.id, partner_id: ep.partnerId, event_id: 1000 + i, message_id: `msg_${newId()}`, type: 'story.withdrawn', story_id: `story-${i % 7}`,
+        story_version: '3', body: JSON.stringify({ type: 'story.withdrawn', timestamp: now, data: { n: i } }), status: 'pending' as const, attempts: 0, next_attempt_at: now, created_at: now,
+      };
+    });
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 100) await trx.insertInto('webhook_deliveries').values(rows.slice(i, i + 100)).execute();
+    });
+    await waitFor(`${N} deliveries`, () => rx.received.length >= N, 60_000);
+    await waitFor('every row recorded', async () => {
+      const left = await db.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'delivered').limit(1).execute();
+      return left.length === 0;
+    }, 20_000);
+  } finally {
+    for (const w of workers) w.proc.kill('SIGTERM');
+  }
+  const codes = await Promise.all(workers.map((w) => w.exited));
+  assert.deepEqual(codes, [0, 0], workers.map((w) => w.output()).join('\n---\n'));
+  assert.equal(rx.received.length, N);
+  assert.equal(new Set(rx.received.map((r) => r.headers['webhook-id'])).size, N, 'no delivery sent twice');
+  for (const r of rx.received) assert.doesNotThrow(() => verify(endpoints[Number(r.path.slice(2))]!.secret, r));
+  for (const w of workers) assert.doesNotMatch(w.output(), /"level":50/, 'no errors');
 });
