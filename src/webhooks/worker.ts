@@ -208,9 +208,11 @@ class DeliveryWorker implements WebhookWorker {
     await this.filling;
     // A claim that finished meanwhile launched its rows with aborted controllers.
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((f) => f.done));
-    await this.flushing;
     // Unsent rows go back to the queue at once rather than when their claim expires.
-    if (this.outcomes.length > 0) await this.writeOutcomes(this.outcomes.splice(0)).catch((err: unknown) => this.log.error({ err }, 'Could not record webhook outcomes at shutdown; their claims expire on their own'));
+    await this.flushing;
+    if (this.outcomes.length > 0) await this.flush();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.outcomes.length > 0) this.log.error({ outcomes: this.outcomes.length }, 'Could not record webhook outcomes at shutdown; their claims expire on their own');
   }
 
   // ---- claiming -------------------------------------------------------------------------------
@@ -426,7 +428,7 @@ class DeliveryWorker implements WebhookWorker {
    * meanwhile, so they share one transaction; when nothing else is in flight it is written at once.
    */
   private scheduleFlush(): void {
-    if (this.inFlight.size === 0 || this.outcomes.length >= this.concurrency / 2) {
+    if (this.stopped || this.inFlight.size === 0 || this.outcomes.length >= this.concurrency / 2) {
       void this.flush();
       return;
     }
@@ -556,7 +558,8 @@ class DeliveryWorker implements WebhookWorker {
     const result = await db.transaction().execute(async (trx) => {
       const moved = await trx
         .updateTable('webhook_endpoints')
-        .set({ status: 'disabled', disabled_reason: reason, disabled_at: at, updated_at: at })
+        // failing_since starts again from nothing: an endpoint enabled again gets three new days.
+        .set({ status: 'disabled', disabled_reason: reason, disabled_at: at, failing_since: null, updated_at: at })
         .where('id', '=', endpointId)
         .where('status', '=', 'enabled')
         .executeTakeFirst();

@@ -552,6 +552,7 @@ forEachDialect('three days of failures disable the endpoint with one email, howe
     const endpoint = await endpointRow(db, ep.id);
     assert.equal(endpoint.status, 'disabled');
     assert.match(endpoint.disabled_reason!, /3 days/);
+    assert.equal(endpoint.failing_since, null, 'enabling it again starts a new three days');
     const mail = await db.selectFrom('mail_outbox').selectAll().execute();
     assert.equal(mail.length, 1, 'one email');
     assert.equal(mail[0]!.to_address, partner.email);
