@@ -33,8 +33,12 @@ import type { BackgroundJob, BackgroundLog } from '../worker/background.js';
 import { GIVE_UP_AFTER_MS, retryDelayMs } from '../worker/backoff.js';
 import { activeSecrets, signatureHeaders } from './signing.js';
 
-/** How long a claim outlives the request timeout: time to write the outcome, with room to spare. */
-const CLAIM_MARGIN_MS = 60_000;
+/**
+ * How long a claim outlives the request timeout: time to write the outcome, with room to spare.
+ * It is also how soon after a node dies mid-send another node sends those rows again, so it is
+ * kept short.
+ */
+const CLAIM_MARGIN_MS = 20_000;
 /** Deliveries in flight to one endpoint at once (different stories; one story stays in order). */
 const DEFAULT_PER_ENDPOINT = 2;
 /** How long an outcome waits for others to share its commit (each commit is an fsync on SQLite). */
