@@ -728,3 +728,31 @@ forEachDialect('two `freewire worker` processes on one database send each delive
   for (const r of rx.received) assert.doesNotThrow(() => verify(endpoints[Number(r.path.slice(2))]!.secret, r));
   for (const w of workers) assert.doesNotMatch(w.output(), /"level":50/, 'no errors');
 });
+
+forEachDialect('an expired claim (a node that died) is taken over; later events of a story wait for earlier ones, replays do not', async (t, tdb) => {
+  const services = node(tdb.database);
+  const { db } = tdb.database;
+  const rx = await receiver(t);
+  const partner = await addPartner(db);
+  const ep = await addEndpoint(db, partner.id, `${rx.base}/h`);
+  const now = Date.now();
+  const orphaned = await addDelivery(db, ep);
+  await db.updateTable('webhook_deliveries').set({ claim_token: 'dead-node', claimed_until: new Date(now - 1000).toISOString() }).where('id', '=', orphaned.id).execute();
+  const inFlightElsewhere = await addDelivery(db, ep);
+  await db.updateTable('webhook_deliveries').set({ claim_token: 'live-node', claimed_until: new Date(now + 60_000).toISOString() }).where('id', '=', inFlightElsewhere.id).execute();
+  const story = newId();
+  const failing = await addDelivery(db, ep, { storyId: story });
+  await db.updateTable('webhook_deliveries').set({ attempts: 2, next_attempt_at: new Date(now + 3600_000).toISOString() }).where('id', '=', failing.id).execute();
+  const later = await addDelivery(db, ep, { storyId: story });
+  const replay = await addDelivery(db, ep, { storyId: story, eventId: null });
+  await withWorker(services, {}, (worker) => worker.runOnce());
+  assert.deepEqual(rx.received.map((r) => r.headers['webhook-id']).sort(), [orphaned.messageId, replay.messageId].sort());
+  assert.equal((await deliveryRow(db, orphaned.id)).status, 'delivered');
+  assert.equal((await deliveryRow(db, inFlightElsewhere.id)).claim_token, 'live-node', 'a live claim is left alone');
+  assert.equal((await deliveryRow(db, later.id)).attempts, 0, 'held back behind the story’s earlier event');
+  // Once the earlier event is delivered, the later one goes.
+  await db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date(now - 1000).toISOString() }).where('id', '=', failing.id).execute();
+  await withWorker(services, {}, (worker) => worker.runOnce());
+  const order = rx.received.slice(2).map((r) => r.headers['webhook-id']);
+  assert.deepEqual(order, [failing.messageId, later.messageId]);
+});
