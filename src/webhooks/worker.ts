@@ -198,8 +198,11 @@ class DeliveryWorker implements WebhookWorker {
       if (this.filling) await this.filling;
       else if (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((f) => f.done));
       else if (this.flushing) await this.flushing;
-      else if (this.outcomes.length > 0 && !this.stopped) await this.flush();
-      else return;
+      else if (this.outcomes.length > 0 && !this.stopped) {
+        await this.flush();
+        // The write failed (and was logged): waiting here would spin; the timer retries it.
+        if (this.outcomes.length > 0 && !this.flushing && this.inFlight.size === 0) return;
+      } else return;
     }
   }
 
