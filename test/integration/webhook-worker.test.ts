@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
+import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
@@ -755,4 +756,21 @@ forEachDialect('an expired claim (a node that died) is taken over; later events 
   await withWorker(services, {}, (worker) => worker.runOnce());
   const order = rx.received.slice(2).map((r) => r.headers['webhook-id']);
   assert.deepEqual(order, [failing.messageId, later.messageId]);
+});
+
+forEachDialect('database errors are logged and retried, never thrown', async (t, tdb) => {
+  const services = node(tdb.database);
+  const { db } = tdb.database;
+  const rx = await receiver(t);
+  const partner = await addPartner(db);
+  const d = await addDelivery(db, await addEndpoint(db, partner.id, `${rx.base}/h`));
+  await withWorker(services, {}, async (worker, log) => {
+    // The outbox table is briefly not there (a failed query, whatever the cause).
+    await sql`alter table webhook_deliveries rename to webhook_deliveries_away`.execute(db);
+    assert.equal(await worker.runOnce(), 0);
+    assert.ok(log.lines.some((l) => l.level === 'error' && /retrying on the next pass/.test(l.msg)));
+    await sql`alter table webhook_deliveries_away rename to webhook_deliveries`.execute(db);
+    assert.equal(await worker.runOnce(), 1);
+  });
+  assert.equal((await deliveryRow(db, d.id)).status, 'delivered');
 });
