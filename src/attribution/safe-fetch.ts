@@ -219,7 +219,7 @@ function bareHost(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 }
 
-async function checkHost(url: URL, allow: AllowList, resolve: Resolver, deadline: number, timeoutMs: number): Promise<ResolvedAddress[]> {
+async function checkHost(url: URL, allow: AllowList, resolve: Resolver, deadline: number, timeoutMs: number, purpose: 'fetch' | 'send' = 'fetch'): Promise<ResolvedAddress[]> {
   const host = bareHost(url);
   const hostAllowed = allow.hosts.has(host.replace(/\.$/, ''));
   let addresses: ResolvedAddress[];
@@ -242,7 +242,8 @@ async function checkHost(url: URL, allow: AllowList, resolve: Resolver, deadline
       const reason = blockedReason(a.address, allow);
       if (reason) {
         const via = net.isIP(host) ? '' : ` (${host} resolves to it)`;
-        throw new SafeFetchError('blocked', `Refused to fetch: ${reason}${via}; only public addresses are checked.`, url.href);
+        const tail = purpose === 'send' ? 'deliveries go only to public addresses' : 'only public addresses are checked';
+        throw new SafeFetchError('blocked', `Refused to ${purpose}: ${reason}${via}; ${tail}.`, url.href);
       }
     }
   }
@@ -307,6 +308,8 @@ function request(url: URL, addresses: ResolvedAddress[], options: SafeFetchOptio
       },
     });
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the name was being checked: the listener above will never fire.
+    if (options.signal?.aborted) onAbort();
     timers.push(setTimeout(() => finish(new SafeFetchError('timeout', `The page did not load within ${timeoutMs / 1000} s.`, url.href)), Math.max(0, deadline - Date.now())));
     const connectTimer = setTimeout(() => finish(new SafeFetchError('timeout', `Could not connect within ${connectTimeoutMs / 1000} s.`, url.href)), connectTimeoutMs);
     timers.push(connectTimer);
@@ -503,7 +506,7 @@ export async function outboundRequest(rawUrl: string, req: OutboundRequest): Pro
     if (!allowListed) throw new SafeFetchError('blocked', 'Refused to send: the address must use https.', url.href);
   }
   if (req.signal?.aborted) throw aborted(url);
-  const addresses = await checkHost(url, allow, req.resolve ?? systemResolve, deadline, timeoutMs);
+  const addresses = await checkHost(url, allow, req.resolve ?? systemResolve, deadline, timeoutMs, 'send');
   const maxBytes = req.maxResponseBytes ?? OUTBOUND_MAX_RESPONSE_BYTES;
   const connectTimeoutMs = req.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const secure = url.protocol === 'https:';
@@ -542,6 +545,8 @@ export async function outboundRequest(rawUrl: string, req: OutboundRequest): Pro
       headers: { ...req.headers, ...(body ? { 'Content-Length': String(body.length) } : {}), Connection: 'close' },
     });
     req.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the name was being checked: the listener above will never fire.
+    if (req.signal?.aborted) onAbort();
     timers.push(setTimeout(() => finish(new SafeFetchError('timeout', `No answer within ${timeoutMs / 1000} s.`, url.href)), Math.max(0, deadline - Date.now())));
     const connectTimer = setTimeout(() => finish(new SafeFetchError('timeout', `Could not connect within ${connectTimeoutMs / 1000} s.`, url.href)), connectTimeoutMs);
     timers.push(connectTimer);

@@ -17,6 +17,7 @@ import { EventConsumer, startConsumerLoop, type ConsumerLoop } from '../events/c
 import { startAttributionChecker, type AttributionChecker } from '../attribution/worker.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { webhookDispatcher } from '../webhooks/dispatcher.js';
+import { startWebhookWorker } from '../webhooks/worker.js';
 
 /** The part of a pino / Fastify logger background work uses. */
 export interface BackgroundLog {
@@ -50,7 +51,7 @@ export interface BackgroundOptions {
 }
 
 export function startBackground(services: Services, log: BackgroundLog, options: BackgroundOptions = {}): Background {
-  const jobs: BackgroundJob[] = [];
+  const jobs: BackgroundJob[] = [startWebhookWorker(services, log.child({ component: 'webhooks' }))];
   const nudgeJobs = (): void => {
     for (const j of jobs) j.nudge();
   };

@@ -8,7 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
-import { blockedReason, compileAllowList, safeFetch, SafeFetchError, type ResolvedAddress, type SafeFetchErrorKind } from '../../src/attribution/safe-fetch.js';
+import {
+  blockedReason, checkOutboundUrl, compileAllowList, outboundRequest, safeFetch, SafeFetchError, OUTBOUND_MAX_RESPONSE_BYTES, type ResolvedAddress, type SafeFetchErrorKind,
+} from '../../src/attribution/safe-fetch.js';
 
 const PAGE = '<!doctype html><html><head><title>Partner</title></head><body><p>Hello from the partner.</p></body></html>';
 
@@ -91,6 +93,16 @@ before(async () => {
         res.writeHead(200, { 'Content-Type': 'text/html' });
         res.end(PAGE);
       }
+    } else if (p === '/echo') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ method: req.method, body: Buffer.concat(chunks).toString('utf8'), contentType: req.headers['content-type'], signature: req.headers['webhook-signature'] }));
+      });
+    } else if (p === '/gone') {
+      res.writeHead(410, { 'Content-Type': 'text/plain' });
+      res.end('This hook was removed.');
     } else if (p === '/to') {
       res.writeHead(301, { Location: url.searchParams.get('u') ?? '/' });
       res.end();
@@ -281,5 +293,123 @@ describe('safeFetch with loopback allow-listed', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const err = await refused(`http://127.0.0.1:${closedPort}/`, 'network', { allowList: ['127.0.0.1'] });
     assert.match(err.message, /refused the connection/);
+  });
+});
+
+// ---- outbound deliveries (webhooks, WebSub) ---------------------------------------------------
+
+async function outboundRefused(promise: Promise<unknown>, kind: SafeFetchErrorKind): Promise<SafeFetchError> {
+  const err = await promise.then(
+    () => assert.fail(`should have been refused (${kind})`),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof SafeFetchError, `expected a SafeFetchError, got ${String(err)}`);
+  assert.equal(err.kind, kind, err.message);
+  assert.ok(err.message.length > 10);
+  return err;
+}
+
+const publicDns = async (): Promise<ResolvedAddress[]> => [{ address: '93.184.216.34', family: 4 }];
+
+describe('checkOutboundUrl (registering a webhook or a WebSub callback)', () => {
+  test('https only, unless the host is allow-listed; returns the normalised address', async () => {
+    assert.equal(await checkOutboundUrl('https://Hooks.Partner.example/freewire#frag', { requireHttps: true, resolve: publicDns }), 'https://hooks.partner.example/freewire');
+    let err = await outboundRefused(checkOutboundUrl('http://hooks.partner.example/freewire', { requireHttps: true, resolve: noDns }), 'blocked');
+    assert.match(err.message, /must use https/);
+    assert.equal(await checkOutboundUrl(`http://127.0.0.1:${port}/hook`, { requireHttps: true, allowList: ['127.0.0.1'], resolve: noDns }), `http://127.0.0.1:${port}/hook`);
+    assert.equal(await checkOutboundUrl('http://hooks.intranet/hook', { requireHttps: true, allowList: ['hooks.intranet'], resolve: async () => [{ address: '10.1.2.3', family: 4 }] }), 'http://hooks.intranet/hook');
+    // Without requireHttps (WebSub callbacks may be http), http is fine for public hosts.
+    assert.equal(await checkOutboundUrl('http://hooks.partner.example/x', { resolve: publicDns }), 'http://hooks.partner.example/x');
+    for (const url of ['ftp://hooks.partner.example/', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url', `https://x.example/${'a'.repeat(2100)}`]) {
+      await outboundRefused(checkOutboundUrl(url, { requireHttps: true, resolve: noDns }), 'blocked');
+    }
+    err = await outboundRefused(checkOutboundUrl('https://user:pw@hooks.partner.example/', { requireHttps: true, resolve: noDns }), 'blocked');
+    assert.match(err.message, /user name or password/);
+  });
+
+  test('private, loopback, link-local, metadata and IPv4-mapped addresses are refused, literal or resolved', async () => {
+    const literal = [
+      'https://127.0.0.1/', 'https://[::1]/', 'https://10.0.0.1/', 'https://172.16.5.4/', 'https://192.168.1.1/', 'https://169.254.169.254/latest/meta-data/',
+      'https://[fe80::1]/', 'https://[fd00::1]/', 'https://[::ffff:127.0.0.1]/', 'https://[::ffff:a9fe:a9fe]/', 'https://0.0.0.0/', 'https://2130706433/',
+      'https://100.100.100.200/', 'https://[::ffff:10.0.0.1]/',
+    ];
+    for (const url of literal) await outboundRefused(checkOutboundUrl(url, { requireHttps: true, resolve: noDns }), 'blocked');
+    const metadata = async (): Promise<ResolvedAddress[]> => [{ address: '169.254.169.254', family: 4 }];
+    const err = await outboundRefused(checkOutboundUrl('https://metadata.google.internal/computeMetadata/v1/', { requireHttps: true, resolve: metadata }), 'blocked');
+    assert.match(err.message, /link-local/);
+    const mixed = async (): Promise<ResolvedAddress[]> => [{ address: '93.184.216.34', family: 4 }, { address: '::ffff:192.168.0.7', family: 6 }];
+    await outboundRefused(checkOutboundUrl('https://hooks.partner.example/', { requireHttps: true, resolve: mixed }), 'blocked');
+    // The allow-list for loopback does not open the rest of the private space.
+    await outboundRefused(checkOutboundUrl('http://10.0.0.1/', { requireHttps: true, allowList: ['127.0.0.1'], resolve: noDns }), 'blocked');
+    const missing = async (): Promise<ResolvedAddress[]> => {
+      throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+    };
+    assert.match((await outboundRefused(checkOutboundUrl('https://nowhere.partner.example/', { resolve: missing }), 'network')).message, /does not exist/);
+  });
+});
+
+describe('outboundRequest (sending a delivery)', () => {
+  const allowList = ['127.0.0.1'];
+
+  test('POSTs the body and headers, and resolves with any status (the caller decides what it means)', async () => {
+    const res = await outboundRequest(`${base}/echo`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'webhook-signature': 'v1,abc' }, body: '{"type":"story.corrected","n":"Zoë"}', allowList, requireHttps: true,
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body), { method: 'POST', body: '{"type":"story.corrected","n":"Zoë"}', contentType: 'application/json', signature: 'v1,abc' });
+    assert.equal(res.truncated, false);
+    assert.equal(res.address, '127.0.0.1');
+    assert.equal(typeof res.durationMs, 'number');
+    const gone = await outboundRequest(`${base}/gone`, { method: 'POST', headers: {}, body: '{}', allowList });
+    assert.equal(gone.status, 410);
+    assert.equal(gone.body, 'This hook was removed.');
+  });
+
+  test('refuses, before connecting, addresses that are not public and http when https is required', async () => {
+    const before = seen.length;
+    let err = await outboundRefused(outboundRequest(`${base}/echo`, { method: 'POST', headers: {}, body: '{}', resolve: noDns }), 'blocked');
+    assert.match(err.message, /^Refused to send: 127\.0\.0\.1 is a loopback address/);
+    await outboundRefused(outboundRequest(`http://[::ffff:127.0.0.1]:${port}/echo`, { method: 'POST', headers: {}, resolve: noDns }), 'blocked');
+    await outboundRefused(outboundRequest('https://169.254.169.254/latest/meta-data/', { method: 'GET', headers: {}, resolve: noDns }), 'blocked');
+    const toLoopback = async (): Promise<ResolvedAddress[]> => [{ address: '127.0.0.1', family: 4 }];
+    err = await outboundRefused(outboundRequest(`https://hooks.partner.example:${port}/echo`, { method: 'POST', headers: {}, resolve: toLoopback }), 'blocked');
+    assert.match(err.message, /hooks\.partner\.example resolves to it/);
+    err = await outboundRefused(outboundRequest(`http://hooks.partner.example:${port}/echo`, { method: 'POST', headers: {}, requireHttps: true, resolve: toLoopback }), 'blocked');
+    assert.match(err.message, /must use https/);
+    assert.equal(seen.length, before, 'no request reached the server');
+  });
+
+  test('connects to the address it checked (DNS rebinding cannot redirect it), with the original Host', async () => {
+    let calls = 0;
+    const resolve = async (): Promise<ResolvedAddress[]> => (++calls === 1 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }]);
+    const res = await outboundRequest(`http://partner.test:${port}/echo`, { method: 'POST', headers: {}, body: 'x', allowList, resolve });
+    assert.equal(res.status, 200);
+    assert.equal(calls, 1);
+    assert.equal(seen.at(-1)!.host, `partner.test:${port}`);
+    // And the check happens at every request: once the name points inside, the next one is refused.
+    const rebound = async (): Promise<ResolvedAddress[]> => [{ address: '10.9.9.9', family: 4 }];
+    await outboundRefused(outboundRequest(`http://partner.test:${port}/echo`, { method: 'POST', headers: {}, allowList, resolve: rebound }), 'blocked');
+  });
+
+  test('does not follow redirects: the 3xx is the answer', async () => {
+    const before = seen.length;
+    const res = await outboundRequest(`${base}/to?u=${encodeURIComponent('/page')}`, { method: 'POST', headers: {}, body: '{}', allowList });
+    assert.equal(res.status, 301);
+    assert.equal(res.headers.location, '/page');
+    assert.equal(seen.length - before, 1, 'the target was not requested');
+  });
+
+  test('reads at most 64 KB of the answer, and times out on a server that never answers', async () => {
+    const res = await outboundRequest(`${base}/huge`, { method: 'POST', headers: {}, body: '{}', allowList });
+    assert.equal(res.status, 200);
+    assert.equal(res.truncated, true);
+    assert.equal(Buffer.byteLength(res.body), OUTBOUND_MAX_RESPONSE_BYTES);
+    const small = await outboundRequest(`${base}/huge`, { method: 'POST', headers: {}, allowList, maxResponseBytes: 10 });
+    assert.equal(small.body, 'aaaaaaaaaa');
+    await outboundRefused(outboundRequest(`${base}/hang`, { method: 'POST', headers: {}, body: '{}', allowList, timeoutMs: 300 }), 'timeout');
+    const controller = new AbortController();
+    const pending = outboundRequest(`${base}/hang`, { method: 'POST', headers: {}, allowList, signal: controller.signal });
+    controller.abort();
+    await outboundRefused(pending, 'aborted');
   });
 });
