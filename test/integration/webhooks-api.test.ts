@@ -15,6 +15,7 @@ import { suspendPartner } from '../../src/partners/decisions.js';
 import { ROTATION_OVERLAP_MS } from '../../src/webhooks/signing.js';
 import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/types.js';
 import { newId } from '../../src/util/ids.js';
+import { webhookEndpointsOf } from '../../src/webhooks/endpoints.service.js';
 
 const LOOPBACK = { FREEWIRE_FETCH_ALLOW_LIST: '127.0.0.1' };
 const HOOK = 'https://127.0.0.1:9/hooks/freewire';
@@ -341,7 +342,6 @@ forEachDialect('webhook endpoints: action routes take an empty body; at most ten
     assert.equal(json(await api(w, 'GET', '/webhooks'), 403).error.code, 'FORBIDDEN');
     assert.equal(json(await api(w, 'POST', '/webhooks', { url: HOOK }), 403).error.code, 'FORBIDDEN');
     assert.equal(json(await api(w, 'POST', `/webhooks/${e.id}/test`), 403).error.code, 'FORBIDDEN');
-    const { webhookEndpointsOf } = await import('../../src/webhooks/endpoints.service.js');
     await assert.rejects(webhookEndpointsOf(w.t.services).create(w.partnerId, { url: HOOK }), (err: any) => err.code === 'FORBIDDEN');
     await assert.rejects(webhookEndpointsOf(w.t.services).sendTest(w.partnerId, e.id), (err: any) => err.code === 'FORBIDDEN');
   } finally {
@@ -435,3 +435,148 @@ forEachDialect('webhook API: arbitrary bodies, URLs, ids and queries never get a
     await w.t.close();
   }
 });
+
+// ---- the partner portal -------------------------------------------------------------------------
+
+function portal(w: World, method: 'GET' | 'POST', url: string, form?: Record<string, string | string[]>): Promise<LightMyRequestResponse> {
+  if (method === 'GET') return w.app.inject({ url, headers: { cookie: w.partnerCookie } });
+  const params = new URLSearchParams({ _csrf: w.partnerCsrf });
+  for (const [k, v] of Object.entries(form ?? {})) for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
+  return w.app.inject({ method, url, headers: { cookie: w.partnerCookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: params.toString() });
+}
+
+forEachDialect('portal: add an endpoint through the form, secret once, rotate, test, replay, delete', async (_t, tdb) => {
+  const w = await buildWorld(tdb, LOOPBACK);
+  try {
+    // The nav links to the page, next to the API keys.
+    const home = await portal(w, 'GET', '/partners');
+    assert.match(home.body, /href="\/partners\/keys"[^>]*>API keys[^<]*<\/a><\/li><li><a href="\/partners\/webhooks"/);
+    const empty = await portal(w, 'GET', '/partners/webhooks');
+    assert.equal(empty.statusCode, 200);
+    assert.match(empty.body, /no webhook endpoints yet/);
+    assert.match(empty.body, /webhook-signature/);
+    assert.match(empty.body, /standardwebhooks/);
+    for (const t of WEBHOOK_EVENT_TYPES) assert.ok(empty.body.includes(`value="${t}"`), t);
+
+    // Errors are re-rendered next to their fields, with what was typed.
+    const bad = await portal(w, 'POST', '/partners/webhooks', { url: 'http://10.0.0.1/hook', description: 'Mine', events: ['story.corrected'] });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /There is a problem/);
+    assert.match(bad.body, /id="f-url-error"/);
+    assert.match(bad.body, /value="http:\/\/10\.0\.0\.1\/hook"/);
+    assert.match(bad.body, /value="story\.corrected" checked/);
+
+    // Created: the secret is in this response, and nowhere after.
+    const created = await portal(w, 'POST', '/partners/webhooks', { url: HOOK, description: 'Production CMS', events: ['story.corrected', 'story.withdrawn'] });
+    assert.equal(created.statusCode, 201, created.body.slice(0, 300));
+    const secret = /value="(whsec_[^"]+)"/.exec(created.body)?.[1];
+    assert.ok(secret, 'secret shown');
+    assert.match(created.body, /only time it is shown/);
+    assert.equal(created.cookies.length, 0, 'the secret is not put in a cookie');
+    const [endpoint] = await webhookEndpointsList(w);
+    assert.ok(endpoint);
+    assert.equal(endpoint.secret, secret);
+    assert.deepEqual(JSON.parse(endpoint.events_json), ['story.corrected', 'story.withdrawn']);
+    const listPage = await portal(w, 'GET', '/partners/webhooks');
+    assert.ok(!listPage.body.includes(secret));
+    assert.match(listPage.body, /Production CMS/);
+    const detailUrl = `/partners/webhooks/${endpoint.id}`;
+    const detail = await portal(w, 'GET', detailUrl);
+    assert.equal(detail.statusCode, 200);
+    assert.ok(!detail.body.includes(secret));
+    assert.ok(detail.body.includes(`whsec_…${secret.slice(-4)}`));
+
+    // Edit: 303, saved; a bad edit re-renders with the field message.
+    const edit = await portal(w, 'POST', detailUrl, { url: HOOK, description: 'Staging', events: ['story.published'] });
+    assert.equal(edit.statusCode, 303);
+    assert.equal(edit.headers.location, detailUrl);
+    assert.equal((await webhookEndpointsList(w))[0]!.description, 'Staging');
+    const badEdit = await portal(w, 'POST', detailUrl, { url: HOOK, description: 'x'.repeat(501) });
+    assert.equal(badEdit.statusCode, 400);
+    assert.match(badEdit.body, /id="f-description-error"/);
+
+    // Rotate: the new secret on the response page only.
+    const rotated = await portal(w, 'POST', `${detailUrl}/rotate-secret`);
+    assert.equal(rotated.statusCode, 200);
+    const newSecret = /value="(whsec_[^"]+)"/.exec(rotated.body)?.[1];
+    assert.ok(newSecret && newSecret !== secret);
+    assert.match(rotated.body, /24 hours/);
+    const afterRotate = await webhookEndpointsList(w);
+    assert.equal(afterRotate[0]!.secret, newSecret);
+    assert.equal(afterRotate[0]!.previous_secret, secret);
+    assert.ok(!(await portal(w, 'GET', detailUrl)).body.includes(newSecret));
+
+    // Test: 303 and a pending row that shows in the log with a Replay button.
+    const test = await portal(w, 'POST', `${detailUrl}/test`);
+    assert.equal(test.statusCode, 303);
+    const rows = await deliveryRows(w, endpoint.id);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.type, 'webhook.test');
+    const withLog = await portal(w, 'GET', detailUrl);
+    assert.match(withLog.body, /webhook\.test/);
+    assert.ok(withLog.body.includes(`/deliveries/${rows[0]!.id}/replay`));
+    assert.ok(withLog.body.includes(rows[0]!.message_id));
+
+    // Replay: 303, a new row with the same webhook-id.
+    const replay = await portal(w, 'POST', `${detailUrl}/deliveries/${rows[0]!.id}/replay`);
+    assert.equal(replay.statusCode, 303);
+    const after = await deliveryRows(w, endpoint.id);
+    assert.equal(after.length, 2);
+    assert.deepEqual(new Set(after.map((r) => r.message_id)).size, 1);
+
+    // The log pages, newest first.
+    for (let i = 0; i < 25; i++) await webhookEndpointsOfW(w).sendTest(w.partnerId, endpoint.id);
+    const page1 = await portal(w, 'GET', detailUrl);
+    const older = /href="([^"]*\?cursor=[^"]+)"/.exec(page1.body)?.[1];
+    assert.ok(older, 'a link to older deliveries');
+    const page2 = await portal(w, 'GET', older.replace(/&amp;/g, '&'));
+    assert.equal(page2.statusCode, 200);
+    assert.match(page2.body, /Newest/);
+    assert.equal((await portal(w, 'GET', `${detailUrl}?cursor=garbage`)).statusCode, 200);
+
+    // Pause and enable.
+    assert.equal((await portal(w, 'POST', `${detailUrl}/disable`)).statusCode, 303);
+    assert.equal((await webhookEndpointsList(w))[0]!.status, 'disabled');
+    const refused = await portal(w, 'POST', `${detailUrl}/test`);
+    assert.equal(refused.statusCode, 409);
+    assert.match(refused.body, /enable it first/);
+    assert.equal((await portal(w, 'POST', `${detailUrl}/enable`)).statusCode, 303);
+    assert.equal((await webhookEndpointsList(w))[0]!.status, 'enabled');
+
+    // CSRF is checked.
+    const noCsrf = await w.app.inject({ method: 'POST', url: `${detailUrl}/test`, headers: { cookie: w.partnerCookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+    assert.equal(noCsrf.statusCode, 403);
+
+    // Another outlet's endpoint is not found.
+    const other = await approvedPartner(w.t, 'Hill Times', 'desk@hilltimes.example');
+    const theirs = await webhookEndpointsOfW(w).create(other.partnerId, { url: HOOK });
+    assert.equal((await portal(w, 'GET', `/partners/webhooks/${theirs.id}`)).statusCode, 404);
+    assert.equal((await portal(w, 'POST', `/partners/webhooks/${theirs.id}/delete`, { confirm: 'yes' })).statusCode, 404);
+
+    // Delete needs the confirmation.
+    const unconfirmed = await portal(w, 'POST', `${detailUrl}/delete`);
+    assert.equal(unconfirmed.statusCode, 400);
+    assert.match(unconfirmed.body, /id="f-confirm-error"/);
+    const deleted = await portal(w, 'POST', `${detailUrl}/delete`, { confirm: 'yes' });
+    assert.equal(deleted.statusCode, 303);
+    assert.equal(deleted.headers.location, '/partners/webhooks');
+    assert.equal((await webhookEndpointsList(w)).length, 0);
+    assert.equal((await deliveryRows(w, endpoint.id)).length, 0);
+    assert.equal((await portal(w, 'GET', detailUrl)).statusCode, 404);
+
+    // A suspended partner has no webhooks page.
+    await suspendPartner(w.t.services, SYSTEM_ACTOR, w.partnerId, 'Unpaid invoices');
+    assert.notEqual((await portal(w, 'GET', '/partners/webhooks')).statusCode, 200);
+    assert.ok((await portal(w, 'POST', '/partners/webhooks', { url: HOOK })).statusCode >= 400);
+  } finally {
+    await w.t.close();
+  }
+});
+
+function webhookEndpointsList(w: World) {
+  return w.t.services.database.db.selectFrom('webhook_endpoints').selectAll().where('partner_id', '=', w.partnerId).orderBy('created_at').orderBy('id').execute();
+}
+
+function webhookEndpointsOfW(w: World) {
+  return webhookEndpointsOf(w.t.services);
+}
