@@ -580,3 +580,80 @@ function webhookEndpointsList(w: World) {
 function webhookEndpointsOfW(w: World) {
   return webhookEndpointsOf(w.t.services);
 }
+
+// ---- the newsroom ------------------------------------------------------------------------------------
+
+forEachDialect('newsroom: editors see a partner’s endpoints and deliveries and can replay; reporters cannot', async (_t, tdb) => {
+  const w = await buildWorld(tdb, LOOPBACK);
+  try {
+    const svc = webhookEndpointsOf(w.t.services);
+    const e = await svc.create(w.partnerId, { url: HOOK, events: ['story.corrected'] });
+    const { deliveryId } = await svc.sendTest(w.partnerId, e.id);
+    await w.t.services.database.db
+      .updateTable('webhook_deliveries')
+      .set({ attempts: 3, last_error: 'HTTP 503 from the receiver', response_status: 503, last_attempt_at: new Date().toISOString() })
+      .where('id', '=', deliveryId)
+      .execute();
+    const url = `/newsroom/partners/${w.partnerId}/webhooks`;
+
+    const partnerPage = await w.app.inject({ url: `/newsroom/partners/${w.partnerId}`, headers: { cookie: w.t.editor.cookie } });
+    assert.equal(partnerPage.statusCode, 200);
+    assert.ok(partnerPage.body.includes(`href="${url}"`));
+
+    const page = await w.app.inject({ url, headers: { cookie: w.t.editor.cookie } });
+    assert.equal(page.statusCode, 200, page.body.slice(0, 300));
+    assert.ok(page.body.includes(HOOK));
+    assert.match(page.body, /HTTP 503 from the receiver/);
+    assert.match(page.body, /webhook\.test/);
+    assert.match(page.body, /<td>3<\/td>/);
+    const row = await w.t.services.database.db.selectFrom('webhook_endpoints').select('secret').where('id', '=', e.id).executeTakeFirstOrThrow();
+    assert.ok(!page.body.includes(row.secret), 'no secret in the newsroom');
+    const replayUrl = `${url}/${e.id}/deliveries/${deliveryId}/replay`;
+    assert.ok(page.body.includes(replayUrl));
+
+    // Reporters: no page, no replay.
+    assert.equal((await w.app.inject({ url, headers: { cookie: w.t.reporter.cookie } })).statusCode, 403);
+    const asReporter = await w.app.inject({
+      method: 'POST',
+      url: replayUrl,
+      headers: { cookie: w.t.reporter.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: w.t.reporter.csrf }).toString(),
+    });
+    assert.equal(asReporter.statusCode, 403);
+    await assert.rejects(svc.replayForStaff({ id: w.t.reporter.id, role: 'reporter', label: 'r' }, w.partnerId, e.id, deliveryId), (err: any) => err.code === 'FORBIDDEN');
+    // Without the CSRF token: refused.
+    const noCsrf = await w.app.inject({ method: 'POST', url: replayUrl, headers: { cookie: w.t.editor.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+    assert.equal(noCsrf.statusCode, 403);
+    assert.equal((await deliveryRows(w, e.id)).length, 1);
+
+    // An editor replays: a new pending row with the same webhook-id.
+    const replay = await w.app.inject({
+      method: 'POST',
+      url: replayUrl,
+      headers: { cookie: w.t.editor.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: w.t.editor.csrf }).toString(),
+    });
+    assert.equal(replay.statusCode, 303, replay.body.slice(0, 300));
+    assert.equal(replay.headers.location, url);
+    const rows = await deliveryRows(w, e.id);
+    assert.equal(rows.length, 2);
+    assert.equal(rows[0]!.message_id, rows[1]!.message_id);
+    assert.ok(rows.some((r) => r.status === 'pending' && r.attempts === 0 && r.id !== deliveryId));
+
+    // Another partner's endpoint cannot be reached through this partner's page.
+    const other = await approvedPartner(w.t, 'Hill Times', 'desk@hilltimes.example');
+    const theirs = await svc.create(other.partnerId, { url: HOOK });
+    const t2 = await svc.sendTest(other.partnerId, theirs.id);
+    const cross = await w.app.inject({
+      method: 'POST',
+      url: `${url}/${theirs.id}/deliveries/${t2.deliveryId}/replay`,
+      headers: { cookie: w.t.editor.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: w.t.editor.csrf }).toString(),
+    });
+    assert.equal(cross.statusCode, 404);
+    assert.equal((await w.app.inject({ url: `/newsroom/partners/${newId()}/webhooks`, headers: { cookie: w.t.editor.cookie } })).statusCode, 404);
+    assert.equal((await w.app.inject({ url: `${url}?endpoint=${e.id}&cursor=%%%`, headers: { cookie: w.t.editor.cookie } })).statusCode, 200);
+  } finally {
+    await w.t.close();
+  }
+});
