@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { forEachDialect } from '../helpers/dialects.js';
-import { approvedPartner, buildWorld, nextIp, type World } from '../helpers/surface.js';
+import { approvedPartner, buildWorld, formsOn, nextIp, postForm, sessions, type FoundForm, type World } from '../helpers/surface.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import { suspendPartner } from '../../src/partners/decisions.js';
 import { ROTATION_OVERLAP_MS } from '../../src/webhooks/signing.js';
@@ -653,6 +653,51 @@ forEachDialect('newsroom: editors see a partner’s endpoints and deliveries and
     assert.equal(cross.statusCode, 404);
     assert.equal((await w.app.inject({ url: `/newsroom/partners/${newId()}/webhooks`, headers: { cookie: w.t.editor.cookie } })).statusCode, 404);
     assert.equal((await w.app.inject({ url: `${url}?endpoint=${e.id}&cursor=%%%`, headers: { cookie: w.t.editor.cookie } })).statusCode, 200);
+  } finally {
+    await w.t.close();
+  }
+});
+
+// ---- the webhook forms, fuzzed ----------------------------------------------------------------------
+// The general form fuzzer crawls a world without endpoints, so the forms of an endpoint's page and
+// of the newsroom's view are posted here, with an endpoint and a delivery in place.
+
+const WEIRD = ['', ' ', '\u0000', '\uD800', '%00', 'javascript:alert(1)', 'https://10.0.0.1/', 'https://127.0.0.1:9/x', 'story.published', 'yes', 'true', '__proto__', 'x'.repeat(3000)];
+const formValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.constantFrom(...WEIRD));
+
+forEachDialect('webhook forms: wild values in every field never get a 5xx', async (_t, tdb) => {
+  const w = await buildWorld(tdb, LOOPBACK);
+  try {
+    const svc = webhookEndpointsOf(w.t.services);
+    const e = await svc.create(w.partnerId, { url: HOOK });
+    await svc.sendTest(w.partnerId, e.id);
+    const ss = new Map(sessions(w).map((s) => [s.identity, s]));
+    const found: FoundForm[] = [];
+    for (const [identity, page] of [
+      ['partner', '/partners/webhooks'],
+      ['partner', `/partners/webhooks/${e.id}`],
+      ['admin', `/newsroom/partners/${w.partnerId}/webhooks`],
+    ] as const) {
+      const r = await w.app.inject({ url: page, headers: { cookie: ss.get(identity)!.cookie } });
+      assert.equal(r.statusCode, 200, page);
+      found.push(...formsOn(r.body, page, identity).forms.filter((f) => /webhooks/.test(f.action)));
+    }
+    // Deleting goes last so the other forms meet an endpoint.
+    found.sort((a, b) => Number(a.action.endsWith('/delete')) - Number(b.action.endsWith('/delete')));
+    assert.ok(found.length >= 8, `found ${found.length} forms`);
+    const runs = tdb.dialect === 'postgres' ? 15 : 40;
+    for (const form of found) {
+      const names = form.fields.map((f) => f.name);
+      const base = Object.fromEntries(form.fields.map((f) => [f.name, f.value]));
+      const changes = names.length === 0 ? fc.constant({}) : fc.dictionary(fc.constantFrom(...names), formValue, { maxKeys: names.length });
+      await fc.assert(
+        fc.asyncProperty(changes, async (changed) => {
+          const r = await postForm(w, ss.get(form.identity)!, form, { ...base, ...changed });
+          assert.ok(r.statusCode < 500, `POST ${form.action}: ${r.statusCode} ${r.body.slice(0, 300)} ${JSON.stringify(changed).slice(0, 300)}`);
+        }),
+        { numRuns: runs },
+      );
+    }
   } finally {
     await w.t.close();
   }
