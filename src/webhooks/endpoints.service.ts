@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Config } from '../config.js';
+import type { DialectName } from '../db/dialect.js';
 import type { DB, WebhookDeliveriesTable, WebhookDeliveryStatus, WebhookEndpointsTable, WebhookEndpointStatus } from '../db/schema.js';
 import { AppError, type FieldErrors } from '../errors.js';
 import { checkOutboundUrl, SafeFetchError, type Resolver } from '../attribution/safe-fetch.js';
@@ -90,6 +91,8 @@ export interface WebhookEndpointsOptions {
   now?: () => Date;
   /** Wakes the delivery loop after new rows are committed. */
   signal?: Signal;
+  /** PostgreSQL locks the partner's row while counting its endpoints. */
+  dialect?: DialectName;
 }
 
 type EndpointRow = Selectable<WebhookEndpointsTable>;
@@ -280,10 +283,6 @@ export class WebhookEndpointsService {
     if (Object.keys(details).length > 0 || url === undefined || events === undefined || description === undefined) {
       throw new AppError('VALIDATION', 'The webhook endpoint is not valid.', { details });
     }
-    const count = await this.db.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<number>().as('n')).where('partner_id', '=', partnerId).executeTakeFirstOrThrow();
-    if (Number(count.n) >= MAX_ENDPOINTS_PER_PARTNER) {
-      throw new AppError('CONFLICT', `You already have ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints, the most an outlet may have. Delete one you no longer use, or subscribe an existing one to more events.`);
-    }
     const now = this.now().toISOString();
     const row: EndpointRow = {
       id: newId(),
@@ -301,7 +300,19 @@ export class WebhookEndpointsService {
       created_at: now,
       updated_at: now,
     };
-    await this.db.insertInto('webhook_endpoints').values(row).execute();
+    await this.db.transaction().execute(async (trx) => {
+      // Two creates at once must not both see nine endpoints: on PostgreSQL the partner's row is
+      // locked for the count; SQLite runs one write transaction at a time anyway.
+      if (this.opts.dialect === 'postgres') await trx.selectFrom('partners').select('id').where('id', '=', partnerId).forUpdate().execute();
+      const count = await trx.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<number>().as('n')).where('partner_id', '=', partnerId).executeTakeFirstOrThrow();
+      if (Number(count.n) >= MAX_ENDPOINTS_PER_PARTNER) {
+        throw new AppError(
+          'CONFLICT',
+          `You already have ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints, the most an outlet may have. Delete one you no longer use, or subscribe an existing one to more events.`,
+        );
+      }
+      await trx.insertInto('webhook_endpoints').values(row).execute();
+    });
     return { ...this.toEndpoint(row), secret: row.secret };
   }
 
@@ -508,10 +519,14 @@ export class WebhookEndpointsService {
 const perServices = new WeakMap<object, WebhookEndpointsService>();
 
 /** The service for one set of services (one database), made once and shared by the API, the portal and the newsroom. */
-export function webhookEndpointsOf(services: { database: { db: Kysely<DB> }; config: Pick<Config, 'fetchAllowList'>; signals: { webhooks: Signal } }): WebhookEndpointsService {
+export function webhookEndpointsOf(services: {
+  database: { db: Kysely<DB>; dialect: { name: DialectName } };
+  config: Pick<Config, 'fetchAllowList'>;
+  signals: { webhooks: Signal };
+}): WebhookEndpointsService {
   let s = perServices.get(services);
   if (!s) {
-    s = new WebhookEndpointsService(services.database.db, services.config, { signal: services.signals.webhooks });
+    s = new WebhookEndpointsService(services.database.db, services.config, { signal: services.signals.webhooks, dialect: services.database.dialect.name });
     perServices.set(services, s);
   }
   return s;

@@ -337,6 +337,12 @@ forEachDialect('webhook endpoints: action routes take an empty body; at most ten
     assert.match(eleventh.error.message, /10/);
     assert.equal((json(await api(w, 'GET', '/webhooks'), 200).items as Json[]).length, 10);
 
+    // Creates racing each other still stop at ten.
+    const racer = await approvedPartner(w.t, 'Race Courier', 'desk@racecourier.example');
+    const { key: racerKey } = await w.t.services.partners.createKey(SYSTEM_ACTOR, racer.partnerId, 'race');
+    const raced = await Promise.all(Array.from({ length: 14 }, (_, i) => api(w, 'POST', '/webhooks', { url: `https://127.0.0.1:9/race/${i}` }, racerKey)));
+    assert.deepEqual(raced.map((r) => r.statusCode).sort(), [...Array(10).fill(201), ...Array(4).fill(409)]);
+
     // Suspended: the key no longer manages anything, and the service refuses on its own too.
     await suspendPartner(w.t.services, SYSTEM_ACTOR, w.partnerId, 'Unpaid invoices');
     assert.equal(json(await api(w, 'GET', '/webhooks'), 403).error.code, 'FORBIDDEN');
