@@ -326,6 +326,9 @@ forEachDialect('webhook endpoints: action routes take an empty body; at most ten
       json(await call(`/webhooks/${e.id}/rotate-secret`), 200);
       const t = json(await call(`/webhooks/${e.id}/test`), 202);
       json(await call(`/webhooks/${e.id}/deliveries/${t.deliveryId}/replay`), 202);
+      const doomed = await create(w, { url: 'https://127.0.0.1:9/doomed' });
+      const del = await w.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${doomed.id}`, headers: { authorization: `Bearer ${w.apiKey}`, ...v.headers }, payload: v.payload });
+      assert.equal(del.statusCode, 204, `${v.label}: ${del.body}`);
       // Create names its required field rather than the body's shape.
       assert.deepEqual(Object.keys(json(await call('/webhooks'), 400).error.details), ['url'], v.label);
     }
