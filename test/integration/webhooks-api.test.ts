@@ -556,6 +556,15 @@ forEachDialect('portal: add an endpoint through the form, secret once, rotate, t
     const noCsrf = await w.app.inject({ method: 'POST', url: `${detailUrl}/test`, headers: { cookie: w.partnerCookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
     assert.equal(noCsrf.statusCode, 403);
 
+    // At the limit the form gives way to a note, and a post anyway is answered with the reason.
+    for (let i = 2; i <= 10; i++) await webhookEndpointsOfW(w).create(w.partnerId, { url: `https://127.0.0.1:9/more/${i}` });
+    const fullPage = await portal(w, 'GET', '/partners/webhooks');
+    assert.ok(!fullPage.body.includes('action="/partners/webhooks"'));
+    const eleventh = await portal(w, 'POST', '/partners/webhooks', { url: HOOK });
+    assert.equal(eleventh.statusCode, 409);
+    assert.match(eleventh.body, /the most an outlet may have/);
+    for (const extra of (await webhookEndpointsList(w)).filter((r) => r.id !== endpoint.id)) await webhookEndpointsOfW(w).delete(w.partnerId, extra.id);
+
     // Another outlet's endpoint is not found.
     const other = await approvedPartner(w.t, 'Hill Times', 'desk@hilltimes.example');
     const theirs = await webhookEndpointsOfW(w).create(other.partnerId, { url: HOOK });

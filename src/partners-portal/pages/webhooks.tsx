@@ -196,11 +196,11 @@ export function WebhooksPage(p: WebhooksPageProps) {
 
       <section class="pp-card" aria-labelledby="add-endpoint-title">
         <h2 id="add-endpoint-title">Add an endpoint</h2>
+        <ErrorSummary message={p.message} errors={p.errors} labels={LABELS} />
         {full ? (
           <p class="pp-muted">You have {MAX_ENDPOINTS_PER_PARTNER} endpoints, the most an outlet may have. Delete one you no longer use to add another.</p>
         ) : (
           <>
-            <ErrorSummary message={p.message} errors={p.errors} labels={LABELS} />
             <form method="post" action="/partners/webhooks" class="pp-stack">
               <PortalCsrfField token={p.csrf} />
               <EndpointFields values={p.values ?? EMPTY_ENDPOINT_FORM} errors={p.errors} />
