@@ -9,7 +9,7 @@
  *   preLogin  verifyPartnerCsrf (double-submit cookie)    (login, accepting an invitation)
  *   page      requirePartnerPage                          (any signed-in partner user)
  *   form      requirePartnerPage, verifyPartnerCsrf
- *   approved… the same plus requireApprovedPartner        (stories, keys, feeds, usage)
+ *   approved… the same plus requireApprovedPartner        (stories, keys, feeds, webhooks, usage)
  */
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { Services } from '../services.js';
@@ -20,6 +20,7 @@ import { domainHandlers } from './handlers/domains.js';
 import { sessionHandlers } from './handlers/session.js';
 import { storyHandlers } from './handlers/stories.js';
 import { usageHandlers } from './handlers/usage.js';
+import { webhookHandlers } from './handlers/webhooks.js';
 import { registerPortalErrors } from './errors.js';
 
 export async function registerPartnerPortal(app: FastifyInstance, services: Services): Promise<void> {
@@ -35,6 +36,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     const stories = storyHandlers(services);
     const usage = usageHandlers(services);
     const domains = domainHandlers(services);
+    const webhooks = webhookHandlers(services);
 
     const guard = (...handlers: preHandlerHookHandler[]) => ({ preHandler: handlers });
     const preLogin = guard(verifyPartnerCsrf);
@@ -71,6 +73,18 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     scope.post('/partners/keys', approvedForm, account.createKey);
     scope.post('/partners/keys/:id/revoke', approvedForm, account.revokeKey);
     scope.post('/partners/feed-link', approvedForm, account.rotateFeed);
+
+    // ---- webhook endpoints (approved partners) ---------------------------------------------------
+    scope.get('/partners/webhooks', approvedPage, webhooks.list);
+    scope.post('/partners/webhooks', approvedForm, webhooks.create);
+    scope.get('/partners/webhooks/:id', approvedPage, webhooks.show);
+    scope.post('/partners/webhooks/:id', approvedForm, webhooks.update);
+    scope.post('/partners/webhooks/:id/enable', approvedForm, webhooks.enable);
+    scope.post('/partners/webhooks/:id/disable', approvedForm, webhooks.disable);
+    scope.post('/partners/webhooks/:id/delete', approvedForm, webhooks.remove);
+    scope.post('/partners/webhooks/:id/rotate-secret', approvedForm, webhooks.rotate);
+    scope.post('/partners/webhooks/:id/test', approvedForm, webhooks.test);
+    scope.post('/partners/webhooks/:id/deliveries/:deliveryId/replay', approvedForm, webhooks.replay);
 
     // ---- stories (approved partners) -------------------------------------------------------------
     scope.get('/partners/stories', approvedPage, stories.list);

@@ -18,6 +18,7 @@ import { MAIL_STATUSES } from '../mail/mailer.js';
 import { PARTNER_STATUSES, type Partner } from './partners.service.js';
 import { approvePartner, invitationPath, rejectPartner, suspendPartner } from './decisions.js';
 import { MailListPage, MailViewPage, PartnerDetailPage, PartnersListPage, RulesPage, rulesValues, type RulesValues } from './pages/review.js';
+import { registerWebhookNewsroomRoutes } from '../webhooks/newsroom.routes.js';
 
 const PAGE_SIZE = 50;
 
@@ -227,4 +228,6 @@ export async function registerPartnerReviewRoutes(app: FastifyInstance, services
     const message = await services.mailer.get(param(request, 'id'));
     return renderPage(services, request, reply, { title: message.subject, section: 'partners' }, MailViewPage({ message }));
   });
+
+  await registerWebhookNewsroomRoutes(app, services);
 }

@@ -30,6 +30,7 @@ import { ErrorResponse } from '../api/schemas.js';
 import { decodeCursor, encodeCursor, notAvailable, START } from './access.js';
 import { deliver } from './delivery.js';
 import { NINJS_22_SCHEMA, NINJS_31_SCHEMA, toNinjs, type NinjsVersion } from './ninjs.js';
+import { registerWebhookApi } from '../webhooks/api.routes.js';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -305,4 +306,5 @@ export async function registerContentApi(app: FastifyInstance, services: Service
   );
 
   // Further partner API routes: they share this scope's key check, rate limit and error format.
+  await registerWebhookApi(app, services);
 }

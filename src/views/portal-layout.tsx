@@ -8,7 +8,7 @@
 import type { ComponentChildren } from 'preact';
 import type { PartnerStatus } from '../db/schema.js';
 
-export type PortalSection = 'dashboard' | 'stories' | 'keys' | 'follows' | 'usage' | 'domains' | 'login' | 'invite' | 'none';
+export type PortalSection = 'dashboard' | 'stories' | 'keys' | 'webhooks' | 'follows' | 'usage' | 'domains' | 'login' | 'invite' | 'none';
 
 export interface PortalViewer {
   name: string;
@@ -48,6 +48,7 @@ const NAV: NavItem[] = [
   { section: 'dashboard', href: '/partners', label: 'Overview' },
   { section: 'stories', href: '/partners/stories', label: 'Stories', approvedOnly: true },
   { section: 'keys', href: '/partners/keys', label: 'API keys & feeds', approvedOnly: true },
+  { section: 'webhooks', href: '/partners/webhooks', label: 'Webhooks', approvedOnly: true },
   { section: 'follows', href: '/partners/follows', label: 'Follows & alerts' },
   { section: 'usage', href: '/partners/usage', label: 'Usage', approvedOnly: true },
   { section: 'domains', href: '/partners/domains', label: 'Domains' },

@@ -402,6 +402,13 @@ export function PartnerDetailPage({ partner: p, users, keys, mail, csrf, rejectE
             </section>
           )}
 
+          <section class="card" aria-labelledby="webhooks-title">
+            <h2 id="webhooks-title">Webhooks</h2>
+            <p>
+              <a href={`/newsroom/partners/${p.id}/webhooks`}>Endpoints and delivery log</a>
+            </p>
+          </section>
+
           <section class="card" aria-labelledby="mail-title">
             <h2 id="mail-title">Mail to this partner</h2>
             {mail.length === 0 ? (
