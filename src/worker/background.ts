@@ -16,6 +16,7 @@ import type { Services } from '../services.js';
 import { EventConsumer, startConsumerLoop, type ConsumerLoop } from '../events/consumers.js';
 import { startAttributionChecker, type AttributionChecker } from '../attribution/worker.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
+import { createNoticesConsumer, startDigestJob } from '../notices/notices.js';
 
 /** The part of a pino / Fastify logger background work uses. */
 export interface BackgroundLog {
@@ -54,7 +55,8 @@ export function startBackground(services: Services, log: BackgroundLog, options:
     for (const j of jobs) j.nudge();
   };
   // Consumers of the event log, in the order they run on each pass.
-  const consumers: Array<EventConsumer<any>> = [];
+  const consumers: Array<EventConsumer<any>> = [createNoticesConsumer(services)];
+  jobs.push(startDigestJob(services, log.child({ component: 'notice-digest' })));
   void nudgeJobs;
 
   const scheduler = startScheduler(services, log.child({ component: 'scheduler' }));
