@@ -21,6 +21,7 @@ import { sessionHandlers } from './handlers/session.js';
 import { storyHandlers } from './handlers/stories.js';
 import { usageHandlers } from './handlers/usage.js';
 import { registerPortalErrors } from './errors.js';
+import { noticeHandlers } from '../notices/portal.js';
 
 export async function registerPartnerPortal(app: FastifyInstance, services: Services): Promise<void> {
   app.decorateRequest('partnerSession', null);
@@ -35,6 +36,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     const stories = storyHandlers(services);
     const usage = usageHandlers(services);
     const domains = domainHandlers(services);
+    const notices = noticeHandlers(services);
 
     const guard = (...handlers: preHandlerHookHandler[]) => ({ preHandler: handlers });
     const preLogin = guard(verifyPartnerCsrf);
@@ -75,6 +77,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     // ---- stories (approved partners) -------------------------------------------------------------
     scope.get('/partners/stories', approvedPage, stories.list);
     scope.get('/partners/stories/:id/republish', approvedPage, stories.republish);
+    scope.post('/partners/stories/:id/acknowledge', form, notices.acknowledge);
 
     // ---- usage (approved partners; their own numbers only) ---------------------------------------
     scope.get('/partners/usage', approvedPage, usage.page);
