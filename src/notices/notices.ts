@@ -305,7 +305,21 @@ export function createNoticesConsumer(services: Services): EventConsumer<Planned
  * that day, unless one was sent already. Returns how many digests were queued. Safe to run on
  * several nodes at once.
  */
-export async function sendDigests(services: Services, now: Date = new Date()): Promise<number> {
+export function sendDigests(services: Services, now: Date = new Date()): Promise<number> {
+  // One pass at a time in this process. Across nodes the claims below decide; within a process,
+  // two SQLite connections would block each other synchronously (better-sqlite3 waits for the
+  // lock on the only thread, so the transaction holding it could never finish).
+  const run = digestQueue.then(() => digestPass(services, now));
+  digestQueue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+let digestQueue: Promise<void> = Promise.resolve();
+
+async function digestPass(services: Services, now: Date): Promise<number> {
   const db = services.database.db;
   const day = now.toISOString().slice(0, 10);
   const dayStart = `${day}T00:00:00.000Z`;
