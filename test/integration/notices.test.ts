@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { forEachDialect, type TestDb } from '../helpers/dialects.js';
-import { approvedPartner, buildWorld, type World } from '../helpers/surface.js';
+import fc from 'fast-check';
+import { approvedPartner, buildWorld, crawlForms, postForm, sessions, type World } from '../helpers/surface.js';
 import { publishStory } from '../helpers/app.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import { createDatabase } from '../../src/db/database.js';
@@ -382,6 +383,34 @@ forEachDialect('notices: the newsroom lists who had a story and re-sends the lat
       payload: `_csrf=${encodeURIComponent(editor.csrf)}`,
     });
     assert.equal(unknown.statusCode, 404);
+  } finally {
+    await w.t.close();
+  }
+});
+
+forEachDialect('notices: the Acknowledge and Re-send forms never answer 5xx, whatever is posted', async (_t, tdb) => {
+  const w = await buildWorld(tdb);
+  try {
+    const { services } = w.t;
+    const killed = await publishStory(services, { headline: 'Killed story', desk: w.deskSlug, authors: [w.authorSlug] });
+    for (const id of [w.storyId, killed.id]) assert.equal((await api(w.app, w.apiKey, 'GET', `/api/v1/stories/${id}`)).statusCode, 200);
+    await services.stories.amend(SYSTEM_ACTOR, w.storyId, 'correction', 'A corrected figure.', undefined);
+    await services.stories.withdraw(SYSTEM_ACTOR, killed.id, 'Legal complaint');
+    const forms = (await crawlForms(w)).filter((f) => /\/acknowledge$|\/resend$/.test(f.action));
+    assert.deepEqual(forms.map((f) => `${f.identity} ${/acknowledge$/.test(f.action) ? 'acknowledge' : 'resend'}`).sort(), ['admin resend', 'partner acknowledge']);
+    const bySession = new Map(sessions(w).map((s) => [s.identity, s]));
+    const value = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.constantFrom('', '\u0000', '//evil.example', '/partners/login', '/partners\\x', 'a'.repeat(3000)));
+    for (const form of forms) {
+      const names = form.fields.map((f) => f.name);
+      const base = Object.fromEntries(form.fields.map((f) => [f.name, f.value]));
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.constantFrom(...names, 'extra'), value), async (changed) => {
+          const r = await postForm(w, bySession.get(form.identity)!, form, { ...base, ...changed });
+          assert.ok(r.statusCode < 500, `POST ${form.action} answered ${r.statusCode}: ${r.body.slice(0, 300)}`);
+        }),
+        { numRuns: 60 },
+      );
+    }
   } finally {
     await w.t.close();
   }
