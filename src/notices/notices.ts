@@ -306,9 +306,11 @@ export function createNoticesConsumer(services: Services): EventConsumer<Planned
  * several nodes at once.
  */
 export function sendDigests(services: Services, now: Date = new Date()): Promise<number> {
-  // One pass at a time in this process. Across nodes the claims below decide; within a process,
-  // two SQLite connections would block each other synchronously (better-sqlite3 waits for the
-  // lock on the only thread, so the transaction holding it could never finish).
+  // Across nodes (and PostgreSQL connections) the claims below decide. On SQLite, one pass at a
+  // time in this process: two connections of one process would block each other synchronously
+  // (better-sqlite3 waits for the lock on the only thread, so the transaction holding it could
+  // never finish). Separate processes wait for each other's lock as usual.
+  if (services.database.dialect.name !== 'sqlite') return digestPass(services, now);
   const run = digestQueue.then(() => digestPass(services, now));
   digestQueue = run.then(
     () => undefined,
