@@ -15,6 +15,9 @@ import { createDatabase } from '../../src/db/database.js';
 import { createServices, type Services } from '../../src/services.js';
 import { createNoticesConsumer, sendDigests } from '../../src/notices/notices.js';
 import { newId } from '../../src/util/ids.js';
+import pino from 'pino';
+import { startBackground } from '../../src/worker/background.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
 
@@ -412,6 +415,21 @@ forEachDialect('notices: the Acknowledge and Re-send forms never answer 5xx, wha
       );
     }
   } finally {
+    await w.t.close();
+  }
+});
+
+forEachDialect('notices: the background work started by `freewire start` mails a correction', async (_t, tdb) => {
+  const w = await buildWorld(tdb);
+  const background = startBackground(w.t.services, pino({ level: 'silent' }), { attribution: false });
+  try {
+    const { services } = w.t;
+    await background.settle(); // the consumer starts after the events so far
+    await services.stories.amend(SYSTEM_ACTOR, w.storyId, 'correction', 'A corrected figure.', undefined);
+    await background.settle();
+    await waitFor('the notice mail', async () => (await mailsTo(services, 'editor@valleyherald.example')).length === 1);
+  } finally {
+    await background.stop();
     await w.t.close();
   }
 });
