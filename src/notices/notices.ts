@@ -140,6 +140,7 @@ function noticeLines(ctx: NoticeContext, story: StoryInfo, type: NoticeEventType
       `WITHDRAWN — take it down: “${story.headline}”`,
       `${ctx.siteName} has withdrawn this story. If you republished it, take it down from your site and every other place you ran it, now.`,
       `Reason: ${text || '(none given)'}`,
+      `Our page, now marked withdrawn: ${l.page}`,
       `Story id: ${story.id} (content API: ${l.api})`,
     ];
   }
