@@ -66,6 +66,16 @@ function latestNoticeSql(eventCol: string, storyCol: string): RawBuilder<boolean
   return sql<boolean>`${sql.ref(eventCol)} = (select max(e2.id) from events e2 where e2.story_id = ${sql.ref(storyCol)} and e2.type in ('story.corrected', 'story.withdrawn'))`;
 }
 
+/** Ids of every partner who had the story, through any channel of the ledger. */
+export async function partnersWhoHadStory(db: Kysely<DB>, storyId: string): Promise<Set<string>> {
+  const [a, b, c] = await Promise.all([
+    db.selectFrom('story_receipts').select('partner_id').distinct().where('story_id', '=', storyId).execute(),
+    db.selectFrom('webhook_deliveries').select('partner_id').distinct().where('story_id', '=', storyId).where('status', '=', 'delivered').execute(),
+    db.selectFrom('usage_daily').select('partner_id').distinct().where('story_id', '=', storyId).execute(),
+  ]);
+  return new Set([...a, ...b, ...c].map((r) => r.partner_id));
+}
+
 export async function partnerHadStory(db: Kysely<DB>, partnerId: string, storyId: string): Promise<boolean> {
   const r = await db
     .selectFrom('stories as s')

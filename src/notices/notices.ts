@@ -28,7 +28,7 @@ import { storyUrl } from '../syndication/partner-copy.js';
 import { storyUri } from '../syndication/delivery.js';
 import { chunks } from '../util/chunks.js';
 import { newId } from '../util/ids.js';
-import { latestNotice, NOTICE_TYPES, type NoticeEvent } from './ledger.js';
+import { latestNotice, NOTICE_TYPES, partnersWhoHadStory, type NoticeEvent } from './ledger.js';
 
 const KINDS: readonly PartnerKind[] = ['free', 'licensee'];
 
@@ -59,20 +59,10 @@ export interface NoticeContext {
 
 // ---- who hears of a story ---------------------------------------------------------------------
 
-/** Partners who had the story (any channel of the ledger). */
-async function partnersWhoHad(db: Kysely<DB>, storyId: string): Promise<Set<string>> {
-  const [a, b, c] = await Promise.all([
-    db.selectFrom('story_receipts').select('partner_id').distinct().where('story_id', '=', storyId).execute(),
-    db.selectFrom('webhook_deliveries').select('partner_id').distinct().where('story_id', '=', storyId).where('status', '=', 'delivered').execute(),
-    db.selectFrom('usage_daily').select('partner_id').distinct().where('story_id', '=', storyId).execute(),
-  ]);
-  return new Set([...a, ...b, ...c].map((r) => r.partner_id));
-}
-
 /** Approved partners concerned by a story: who had it, and who may have it now (access.ts). */
 async function recipientIds(services: Services, storyId: string): Promise<string[]> {
   const db = services.database.db;
-  const ids = await partnersWhoHad(db, storyId);
+  const ids = await partnersWhoHadStory(db, storyId);
   const kinds: PartnerKind[] = [];
   for (const kind of KINDS) if (await services.partnerAccess.story({ kind }, storyId)) kinds.push(kind);
   const approved = new Set<string>();
