@@ -20,6 +20,8 @@ import type { Story as StoryT } from '../stories/stories.service.js';
 import type { LicenseProfile as LicenseProfileT } from '../license-profiles/license-profiles.service.js';
 import { typeboxValidatorCompiler } from './validation.js';
 import * as S from './schemas.js';
+import { StoryRecipients } from '../notices/schemas.js';
+import { storyRecipients } from '../notices/ledger.js';
 
 type Id = Static<typeof S.IdParams>;
 type Slug = Static<typeof S.SlugParams>;
@@ -299,6 +301,26 @@ export async function registerAdminApi(app: FastifyInstance, services: Services)
   );
   storyAction('withdraw', 'Withdraw ("kill") the story: its page answers 410 and partners are told', S.WithdrawBody, (actor, id, b) =>
     services.stories.withdraw(actor, id, b.reason),
+  );
+
+  app.get<{ Params: Id }>(
+    '/stories/:id/recipients',
+    {
+      schema: {
+        tags: ['stories'],
+        summary: 'Partners who had the story (editors, admins)',
+        description:
+          'Every partner the story reached — through the content API, a partner feed, a delivered webhook, or pixel hits from its pages — ' +
+          'with the version and time it last reached them and when they acknowledged the latest correction or withdrawal.',
+        params: S.IdParams,
+        response: responses({ 200: StoryRecipients }),
+      },
+    },
+    async (request) => {
+      assertCan(apiActor(request), 'partners.review');
+      const story = await services.stories.get(request.params.id);
+      return { items: await storyRecipients(db, story.id) };
+    },
   );
 
   // ---- license profiles and image rights -------------------------------------------------------

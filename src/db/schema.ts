@@ -476,6 +476,40 @@ export interface StoryReceiptsTable {
   version: string;
 }
 
+export type NoticeEventType = 'story.corrected' | 'story.withdrawn';
+
+/** One notice of a correction or withdrawal to one partner (see the 2026_12_03_0930 migration). */
+export interface NoticeSendsTable {
+  event_id: number;
+  partner_id: string;
+  story_id: string;
+  type: NoticeEventType;
+  mode: 'instant' | 'digest' | 'resend';
+  status: 'pending' | 'sent';
+  digest_day: string | null;
+  created_at: string;
+  sent_at: string | null;
+  resent_at: string | null;
+}
+
+/** The daily digest of one partner on one UTC day: inserting it claims the day. */
+export interface NoticeDigestsTable {
+  partner_id: string;
+  day: string;
+  entries: number;
+  sent_at: string;
+}
+
+/** A partner confirmed a correction or withdrawal. */
+export interface StoryAcknowledgementsTable {
+  partner_id: string;
+  event_id: number;
+  story_id: string;
+  type: NoticeEventType;
+  acknowledged_at: string;
+  acknowledged_by: string;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: string;
@@ -520,6 +554,9 @@ export interface DB {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   story_receipts: StoryReceiptsTable;
+  notice_sends: NoticeSendsTable;
+  notice_digests: NoticeDigestsTable;
+  story_acknowledgements: StoryAcknowledgementsTable;
   freewire_migrations: MigrationsTable;
 }
 

@@ -24,6 +24,7 @@ import { storyHandlers } from './handlers/stories.js';
 import { userHandlers } from './handlers/users.js';
 import { versionHandlers } from './handlers/versions.js';
 import { registerNewsroomErrors } from './errors.js';
+import { recipientHandlers } from '../notices/newsroom.js';
 import { requirePermission, requireStaffJson } from './http.js';
 
 export function registerNewsroomRoutes(app: FastifyInstance, services: Services): void {
@@ -38,6 +39,7 @@ export function registerNewsroomRoutes(app: FastifyInstance, services: Services)
   const account = accountHandlers(services);
   const settings = settingsHandlers(services);
   const audit = auditHandlers(services);
+  const recipients = recipientHandlers(services);
 
   const guard = (...handlers: preHandlerHookHandler[]) => ({ preHandler: handlers });
   const page = guard(requireStaffPage);
@@ -75,6 +77,8 @@ export function registerNewsroomRoutes(app: FastifyInstance, services: Services)
   app.get('/newsroom/stories/:id/versions', page, versions.list);
   app.get('/newsroom/stories/:id/versions/:n', page, versions.show);
   app.post('/newsroom/stories/:id/versions/:n/restore', form, versions.restore);
+  app.get('/newsroom/stories/:id/recipients', pageBy('partners.review'), recipients.page);
+  app.post('/newsroom/stories/:id/recipients/:partnerId/resend', formBy('partners.review'), recipients.resend);
 
   // ---- authors and desks (editors, admins) ----------------------------------------------------
   app.get('/newsroom/authors', pageBy('authors.manage'), authors.list);

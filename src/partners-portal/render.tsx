@@ -8,6 +8,7 @@ import { sendHtml } from '../http/render.js';
 import type { Services } from '../services.js';
 import { PortalLayout, type PortalFlash, type PortalSection, type PortalViewer } from '../views/portal-layout.js';
 import { PORTAL_PATH } from './auth.js';
+import { PortalNoticeBanner, portalNotices } from '../notices/portal.js';
 
 export interface PortalPageOptions {
   title: string;
@@ -80,8 +81,9 @@ export async function renderPortalPage(
   opts: PortalPageOptions,
   children: ComponentChildren,
 ): Promise<FastifyReply> {
-  const settings = await services.settings.get();
+  const [settings, notices] = await Promise.all([services.settings.get(), portalNotices(services, request, opts.section === 'dashboard')]);
   const flash = takePortalFlash(request, reply);
+  const viewer = portalViewer(request);
   // Keys, feed links and partner details: never cache these anywhere.
   reply.header('Cache-Control', 'no-store');
   return sendHtml(
@@ -90,10 +92,11 @@ export async function renderPortalPage(
       title={opts.title}
       siteName={settings.siteName}
       language={settings.language}
-      viewer={portalViewer(request)}
+      viewer={viewer}
       section={opts.section}
       flash={flash}
       scripts={opts.scripts}
+      banner={notices && viewer && <PortalNoticeBanner notices={notices} csrf={viewer.csrf} next={request.method === 'GET' ? request.url : '/partners'} />}
     >
       {children}
     </PortalLayout>,

@@ -22,6 +22,7 @@ import { storyHandlers } from './handlers/stories.js';
 import { usageHandlers } from './handlers/usage.js';
 import { webhookHandlers } from './handlers/webhooks.js';
 import { registerPortalErrors } from './errors.js';
+import { noticeHandlers } from '../notices/portal.js';
 
 export async function registerPartnerPortal(app: FastifyInstance, services: Services): Promise<void> {
   app.decorateRequest('partnerSession', null);
@@ -37,6 +38,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     const usage = usageHandlers(services);
     const domains = domainHandlers(services);
     const webhooks = webhookHandlers(services);
+    const notices = noticeHandlers(services);
 
     const guard = (...handlers: preHandlerHookHandler[]) => ({ preHandler: handlers });
     const preLogin = guard(verifyPartnerCsrf);
@@ -89,6 +91,7 @@ export async function registerPartnerPortal(app: FastifyInstance, services: Serv
     // ---- stories (approved partners) -------------------------------------------------------------
     scope.get('/partners/stories', approvedPage, stories.list);
     scope.get('/partners/stories/:id/republish', approvedPage, stories.republish);
+    scope.post('/partners/stories/:id/acknowledge', form, notices.acknowledge);
 
     // ---- usage (approved partners; their own numbers only) ---------------------------------------
     scope.get('/partners/usage', approvedPage, usage.page);

@@ -29,6 +29,8 @@ import { typeboxValidatorCompiler } from '../api/validation.js';
 import { ErrorResponse } from '../api/schemas.js';
 import { decodeCursor, encodeCursor, notAvailable, START } from './access.js';
 import { deliver } from './delivery.js';
+import { recordReceipts } from '../notices/ledger.js';
+import { registerAcknowledgeApi } from '../notices/acknowledge.js';
 import { NINJS_22_SCHEMA, NINJS_31_SCHEMA, toNinjs, type NinjsVersion } from './ninjs.js';
 import { registerWebhookApi } from '../webhooks/api.routes.js';
 
@@ -271,6 +273,7 @@ export async function registerContentApi(app: FastifyInstance, services: Service
       const access = services.partnerAccess;
       const page = await access.changes(partner, cursor, query.limit ?? DEFAULT_LIMIT, { deskId, tagName, q });
       const deliveries = await deliver(services, partner, page.entries, access.now());
+      await recordReceipts(services.database.db, request.log, partner.id, 'api', deliveries.map((d) => ({ storyId: d.entry.storyId, version: d.entry.version })));
       reply.type('application/json; charset=utf-8');
       return { ninjsVersion: version, items: deliveries.map((d) => toNinjs(version, d.ninjs)), next: encodeCursor(page.next), more: page.more };
     },
@@ -300,6 +303,7 @@ export async function registerContentApi(app: FastifyInstance, services: Service
       if (!entry) throw notAvailable();
       const [delivery] = await deliver(services, partner, [entry], access.now());
       if (!delivery) throw notAvailable();
+      await recordReceipts(services.database.db, request.log, partner.id, 'api', [{ storyId: entry.storyId, version: entry.version }]);
       reply.type(`application/json; charset=utf-8; profile="${schemaOf(version)}"`);
       return toNinjs(version, delivery.ninjs);
     },
@@ -307,4 +311,5 @@ export async function registerContentApi(app: FastifyInstance, services: Service
 
   // Further partner API routes: they share this scope's key check, rate limit and error format.
   await registerWebhookApi(app, services);
+  registerAcknowledgeApi(app, services);
 }

@@ -25,6 +25,7 @@ import { buildAtom } from '../feeds/atom.js';
 import { buildJsonFeed } from '../feeds/json-feed.js';
 import { FEED_CONTENT_TYPES, type FeedFormat } from '../site/feeds.js';
 import { deliver } from './delivery.js';
+import { recordReceipts } from '../notices/ledger.js';
 
 export const PARTNER_FEED_SIZE = 30;
 
@@ -38,7 +39,14 @@ async function partnerForToken(services: Services, token: string): Promise<Partn
   return partner;
 }
 
-export async function renderPartnerFeed(services: Services, partner: Partner, token: string, format: FeedFormat): Promise<string> {
+export async function renderPartnerFeed(
+  services: Services,
+  partner: Partner,
+  token: string,
+  format: FeedFormat,
+  /** Told which stories (and versions) the feed carries: the receipts ledger. */
+  delivered?: (items: Array<{ storyId: string; version: string }>) => void,
+): Promise<string> {
   const access = services.partnerAccess;
   const now = access.now();
   const entries = await access.latestUsable(partner, PARTNER_FEED_SIZE);
@@ -66,6 +74,7 @@ export async function renderPartnerFeed(services: Services, partner: Partner, to
     if (image) item.image = { url: image.href, type: image.contentType, length: image.sizeInBytes ?? 0, alt: image.alt };
     items.push(item);
   }
+  delivered?.(deliveries.filter((d) => d.story && d.copy).map((d) => ({ storyId: d.entry.storyId, version: d.entry.version })));
   const newest = items.reduce<string | undefined>((max, i) => (max === undefined || i.updatedAt > max ? i.updatedAt : max), undefined);
   const channel: FeedChannel = {
     title: `${settings.siteName} — stories for ${partner.outlet}`,
@@ -96,7 +105,9 @@ export async function registerPartnerFeeds(app: FastifyInstance, services: Servi
     const format = FILES.get(request.params.file);
     if (!format) throw new AppError('NOT_FOUND', 'Partner feeds are rss.xml, atom.xml and feed.json.');
     const partner = await partnerForToken(services, request.params.token);
-    const body = await renderPartnerFeed(services, partner, request.params.token, format);
+    let carried: Array<{ storyId: string; version: string }> = [];
+    const body = await renderPartnerFeed(services, partner, request.params.token, format, (items) => (carried = items));
+    await recordReceipts(services.database.db, request.log, partner.id, 'feed', carried);
     return reply.type(FEED_CONTENT_TYPES[format]).send(body);
   });
 }

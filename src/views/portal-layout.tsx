@@ -33,6 +33,8 @@ export interface PortalLayoutProps {
   flash?: PortalFlash | undefined;
   /** Extra scripts from /assets (progressive enhancement only). */
   scripts?: string[];
+  /** Shown above every page's content (withdrawn stories to take down). */
+  banner?: ComponentChildren;
   children: ComponentChildren;
 }
 
@@ -129,6 +131,7 @@ export function PortalLayout(props: PortalLayoutProps) {
               )}
             </div>
           )}
+          {props.banner}
           {props.children}
         </main>
         <footer class="pp-footer">

@@ -18,6 +18,7 @@ import { startAttributionChecker, type AttributionChecker } from '../attribution
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { webhookDispatcher } from '../webhooks/dispatcher.js';
 import { startWebhookWorker } from '../webhooks/worker.js';
+import { createNoticesConsumer, startDigestJob } from '../notices/notices.js';
 
 /** The part of a pino / Fastify logger background work uses. */
 export interface BackgroundLog {
@@ -56,7 +57,8 @@ export function startBackground(services: Services, log: BackgroundLog, options:
     for (const j of jobs) j.nudge();
   };
   // Consumers of the event log, in the order they run on each pass.
-  const consumers: Array<EventConsumer<any>> = [new EventConsumer(services.database.db, webhookDispatcher(services))];
+  const consumers: Array<EventConsumer<any>> = [new EventConsumer(services.database.db, webhookDispatcher(services)), createNoticesConsumer(services)];
+  jobs.push(startDigestJob(services, log.child({ component: 'notice-digest' })));
   void nudgeJobs;
 
   const scheduler = startScheduler(services, log.child({ component: 'scheduler' }));

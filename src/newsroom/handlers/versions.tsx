@@ -9,7 +9,7 @@ import { StoryPage } from '../../site/pages/story.js';
 import { renderMarkdown } from '../../stories/markdown.js';
 import type { PublicStory } from '../../stories/public.js';
 import type { Story } from '../../stories/stories.service.js';
-import { canEditStory, type Actor } from '../../users/permissions.js';
+import { can, canEditStory, type Actor } from '../../users/permissions.js';
 import { slugify } from '../../util/slug.js';
 import { isFormError, param, redirectWithFlash, staff } from '../http.js';
 import { renderPage } from '../render.js';
@@ -46,7 +46,7 @@ export function versionHandlers(services: Services) {
     async list(request: FastifyRequest, reply: FastifyReply) {
       const story = await loadStory(staff(request).actor, param(request, 'id'));
       const history = await services.stories.getWithHistory(story.id);
-      return renderPage(services, request, reply, { title: `Versions: ${story.headline}`, section: 'stories' }, <VersionsPage story={history} />);
+      return renderPage(services, request, reply, { title: `Versions: ${story.headline}`, section: 'stories' }, <VersionsPage story={history} canSeeRecipients={can(staff(request).actor, 'partners.review')} />);
     },
 
     async show(request: FastifyRequest, reply: FastifyReply) {

@@ -235,6 +235,11 @@ export function StoryEditorPage(props: EditorPageProps) {
             <a class="btn btn-secondary" href={`/newsroom/stories/${story.id}/versions`}>
               Versions
             </a>
+            {props.canViewLicenses && story.publishedAt && (
+              <a class="btn btn-secondary" href={`/newsroom/stories/${story.id}/recipients`}>
+                Partners who had it
+              </a>
+            )}
             <a class="btn btn-secondary" href={`/newsroom/stories/${story.id}/preview`} target="_blank" rel="noopener">
               Preview as reader<span class="visually-hidden"> (opens in a new tab)</span>
             </a>

@@ -27,7 +27,7 @@ function StoryCrumbs({ story }: { story: { id: string; headline: string } }) {
   );
 }
 
-export function VersionsPage({ story }: { story: StoryWithHistory }) {
+export function VersionsPage({ story, canSeeRecipients = false }: { story: StoryWithHistory; canSeeRecipients?: boolean }) {
   return (
     <>
       <div class="page-header">
@@ -40,6 +40,11 @@ export function VersionsPage({ story }: { story: StoryWithHistory }) {
           </p>
         </div>
       </div>
+      {canSeeRecipients && story.publishedAt && (
+        <p>
+          <a href={`/newsroom/stories/${story.id}/recipients`}>Partners who had this story</a>: what reached them, notices and acknowledgements, re-send.
+        </p>
+      )}
       <p class="hint">Every explicit save and every public change is kept. Autosaves change only the working copy and are not listed.</p>
       <div class="table-wrap">
         <table class="table">
