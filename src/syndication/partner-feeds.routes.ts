@@ -23,7 +23,8 @@ import { AppError } from '../errors.js';
 import { buildRss } from '../feeds/rss.js';
 import { buildAtom } from '../feeds/atom.js';
 import { buildJsonFeed } from '../feeds/json-feed.js';
-import { FEED_CONTENT_TYPES, type FeedFormat } from '../site/feeds.js';
+import { FEED_CONTENT_TYPES, selfUrlOf, type FeedFormat } from '../site/feeds.js';
+import { hubUrlOf, websubLinkHeader } from '../websub/links.js';
 import { deliver } from './delivery.js';
 
 export const PARTNER_FEED_SIZE = 30;
@@ -38,6 +39,17 @@ async function partnerForToken(services: Services, token: string): Promise<Partn
   return partner;
 }
 
+/** The partner feed's canonical URL in one format (its rel="self" and WebSub topic). */
+export function partnerFeedUrl(publicUrl: string, token: string, format: FeedFormat): string {
+  const base = `${publicUrl}/partners/feed/${encodeURIComponent(token)}`;
+  return selfUrlOf({ rssUrl: `${base}/rss.xml`, atomUrl: `${base}/atom.xml`, jsonUrl: `${base}/feed.json` }, format);
+}
+
+/** The Link header a partner feed carries: its hub and itself. */
+export function partnerFeedLink(publicUrl: string, token: string, format: FeedFormat): string {
+  return websubLinkHeader(hubUrlOf(publicUrl), partnerFeedUrl(publicUrl, token, format));
+}
+
 export async function renderPartnerFeed(services: Services, partner: Partner, token: string, format: FeedFormat): Promise<string> {
   const access = services.partnerAccess;
   const now = access.now();
@@ -45,7 +57,6 @@ export async function renderPartnerFeed(services: Services, partner: Partner, to
   const deliveries = await deliver(services, partner, entries, now);
   const settings = await services.settings.get();
   const { publicUrl } = services.config;
-  const base = `${publicUrl}/partners/feed/${encodeURIComponent(token)}`;
   const items: FeedItem[] = [];
   for (const d of deliveries) {
     if (!d.story || !d.copy) continue;
@@ -71,9 +82,10 @@ export async function renderPartnerFeed(services: Services, partner: Partner, to
     title: `${settings.siteName} — stories for ${partner.outlet}`,
     description: `Full text of the stories ${settings.siteName} offers ${partner.outlet} to republish, with the credit line and link each one requires. Terms: ${publicUrl}/republish`,
     homeUrl: `${publicUrl}/`,
-    rssUrl: `${base}/rss.xml`,
-    atomUrl: `${base}/atom.xml`,
-    jsonUrl: `${base}/feed.json`,
+    rssUrl: partnerFeedUrl(publicUrl, token, 'rss'),
+    atomUrl: partnerFeedUrl(publicUrl, token, 'atom'),
+    jsonUrl: partnerFeedUrl(publicUrl, token, 'json'),
+    hubUrl: hubUrlOf(publicUrl),
     language: settings.language,
     // The Atom id must not change when the token is renewed: it names the partner's feed.
     id: `${publicUrl}/partners/feed/partner/${encodeURIComponent(partner.id)}`,
@@ -97,6 +109,7 @@ export async function registerPartnerFeeds(app: FastifyInstance, services: Servi
     if (!format) throw new AppError('NOT_FOUND', 'Partner feeds are rss.xml, atom.xml and feed.json.');
     const partner = await partnerForToken(services, request.params.token);
     const body = await renderPartnerFeed(services, partner, request.params.token, format);
+    reply.header('Link', partnerFeedLink(services.config.publicUrl, request.params.token, format));
     return reply.type(FEED_CONTENT_TYPES[format]).send(body);
   });
 }
