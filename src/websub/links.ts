@@ -6,7 +6,7 @@
 
 /** The hub's address: `${publicUrl}/websub`. */
 export function hubUrlOf(publicUrl: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/websub`;
+  return `${publicUrl}/websub`;
 }
 
 /** `Link: <hub>; rel="hub", <self>; rel="self"` (RFC 8288). */

@@ -23,7 +23,8 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$/;
 const TOKEN = /^[A-Za-z0-9_-]{10,200}$/;
 
 function basePath(publicUrl: string): string {
-  return publicUrl.replace(/\/+$/, '');
+  // config.publicUrl never ends with a slash.
+  return publicUrl;
 }
 
 /**

@@ -16,6 +16,8 @@ import type { Services } from '../services.js';
 import { EventConsumer, startConsumerLoop, type ConsumerLoop } from '../events/consumers.js';
 import { startAttributionChecker, type AttributionChecker } from '../attribution/worker.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
+import { websubConsumerSpec } from '../websub/consumer.js';
+import { startWebSubWorker } from '../websub/worker.js';
 
 /** The part of a pino / Fastify logger background work uses. */
 export interface BackgroundLog {
@@ -54,9 +56,10 @@ export function startBackground(services: Services, log: BackgroundLog, options:
     for (const j of jobs) j.nudge();
   };
   // Consumers of the event log, in the order they run on each pass.
-  const consumers: Array<EventConsumer<any>> = [];
+  const consumers: Array<EventConsumer<any>> = [new EventConsumer(services.database.db, websubConsumerSpec(services))];
   void nudgeJobs;
 
+  jobs.push(startWebSubWorker(services, log.child({ component: 'websub' })));
   const scheduler = startScheduler(services, log.child({ component: 'scheduler' }));
   const consumerLoop = startConsumerLoop(consumers, log.child({ component: 'outbox' }), services.config.outboxIntervalMs);
   const removeListener = services.changes.onLocalChange(() => consumerLoop.nudge());
