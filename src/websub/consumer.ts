@@ -12,7 +12,9 @@
  * - site.updated (settings, desks, authors, license profiles): every feed.
  *
  * Coalescing: the feed is rendered when it is sent, so a subscription with a pending row not yet
- * attempted needs no second one (the partial unique index makes the insert a no-op).
+ * attempted needs no second one (the partial unique index makes the insert a no-op), nor does one
+ * whose row waits for a retry. Only a send in flight (rendered before this change) gets a
+ * successor.
  */
 import type { Kysely } from 'kysely';
 import type { DB, PartnerKind } from '../db/schema.js';
@@ -47,12 +49,16 @@ export function websubConsumerSpec(services: Services): EventConsumerSpec<WebSub
     async write(trx, _events, prepared) {
       const now = new Date().toISOString();
       for (const part of chunks(prepared.targets)) {
+        const ids = part.map((t) => t.subscriptionId);
         // Subscriptions deleted since prepare() are skipped, not a foreign key failure.
-        const existing = new Set(
-          (await trx.selectFrom('websub_subscriptions').select('id').where('id', 'in', part.map((t) => t.subscriptionId)).where('state', '=', 'active').execute()).map((r) => r.id),
+        const existing = new Set((await trx.selectFrom('websub_subscriptions').select('id').where('id', 'in', ids).where('state', '=', 'active').execute()).map((r) => r.id));
+        // A row waiting for its retry (not in flight) will render the feed when it goes, so it
+        // carries this change too; a dead subscriber then has one row retrying, not one per change.
+        const waiting = new Set(
+          (await trx.selectFrom('websub_deliveries').select('subscription_id').where('subscription_id', 'in', ids).where('status', '=', 'pending').where('claim_token', 'is', null).execute()).map((r) => r.subscription_id),
         );
         const rows = part
-          .filter((t) => existing.has(t.subscriptionId))
+          .filter((t) => existing.has(t.subscriptionId) && !waiting.has(t.subscriptionId))
           .map((t) => ({ id: newId(), subscription_id: t.subscriptionId, event_id: t.eventId, status: 'pending' as const, attempts: 0, next_attempt_at: now, created_at: now }));
         if (rows.length > 0) await trx.insertInto('websub_deliveries').values(rows).onConflict((oc) => oc.doNothing()).execute();
       }

@@ -546,6 +546,9 @@ export class WebSubHub {
       })
       .execute();
     await this.db.updateTable('websub_subscriptions').set({ last_delivery_status: status, last_error: message, last_error_at: at }).where('id', '=', sub.id).execute();
+    // A subscriber unreachable for GIVE_UP_AFTER_MS is gone in all but name, as a webhook
+    // endpoint failing that long is disabled: it may subscribe again when it is back.
+    if (givesUp) await this.endSubscription(sub.id, `Deliveries failed for ${Math.round(GIVE_UP_AFTER_MS / 86_400_000)} days (last: ${message}); subscription ended.`, now);
     this.log.warn({ subscription: sub.id, callbackHost: callbackHost(sub.callback), attempts: row.attempts, status, givesUp }, 'WebSub delivery failed');
   }
 

@@ -90,7 +90,9 @@ const STATE_WORDS: Record<string, string> = {
 function WebSubPage({ rows, publicUrl }: { rows: Row[]; publicUrl: string }) {
   return (
     <>
-      <PageHeader title="WebSub subscriptions" />
+      <PageHeader title="WebSub subscriptions">
+        <a href="/newsroom/settings">Site settings</a>
+      </PageHeader>
       <p class="hint">
         Feed readers and partners' systems subscribed to this site's feeds through its WebSub hub ({publicUrl}/websub). Each gets the new feed
         whenever it changes. Subscriptions end when their lease runs out unless renewed; partner feed addresses are shown without their token.

@@ -376,6 +376,36 @@ forEachDialect('bad subscription requests are 400 with field messages; never 5xx
 
 // ---- retries, leases -------------------------------------------------------------------------------
 
+forEachDialect('a subscriber failing for three days is given up and its subscription ended', async (_t, tdb) => {
+  const w = await world(tdb);
+  const subscriber = await startSubscriber();
+  try {
+    const n = await node(w.t.services);
+    const topic = `${PUBLIC}/feed.xml`;
+    assert.equal((await post(w, { 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.callback': subscriber.url, 'hub.lease_seconds': String(30 * 24 * 3600) })).statusCode, 202);
+    await n.pump();
+    subscriber.deliveryStatuses = [503, 503, 503];
+    await publishStory(w.t.services, { headline: 'Never received', desk: w.deskSlug, authors: [w.authorSlug] });
+    await n.pump();
+    n.hub.now = () => new Date(Date.now() + 3600_000);
+    await n.hub.drain();
+    assert.equal(subscriber.deliveries().length, 2);
+    assert.equal((await subscription(w.t.services, topic, subscriber.url))?.state, 'active', 'still retrying');
+    n.hub.now = () => new Date(Date.now() + 4 * 24 * 3600_000);
+    await n.hub.drain();
+    assert.equal(subscriber.deliveries().length, 3);
+    const row = await w.t.services.database.db.selectFrom('websub_deliveries').selectAll().executeTakeFirstOrThrow();
+    assert.equal(row.status, 'failed');
+    assert.match(row.last_error ?? '', /Gave up after 3 attempts/);
+    const sub = await subscription(w.t.services, topic, subscriber.url);
+    assert.equal(sub?.state, 'ended');
+    assert.match(sub?.last_error ?? '', /3 days/);
+  } finally {
+    await subscriber.close();
+    await w.t.close();
+  }
+});
+
 forEachDialect('a subscriber answering 500 gets the feed on the retry; a 410 ends the subscription', async (_t, tdb) => {
   const w = await world(tdb);
   const subscriber = await startSubscriber();
@@ -395,12 +425,19 @@ forEachDialect('a subscriber answering 500 gets the feed on the retry; a 410 end
     assert.ok(pending[0]!.next_attempt_at > new Date().toISOString(), 'the retry waits');
     assert.match((await subscription(w.t.services, topic, subscriber.url))?.last_error ?? '', /500/);
 
+    // A change while the row waits for its retry rides along with it (no second row).
+    await publishStory(w.t.services, { headline: 'Rides along', desk: w.deskSlug, authors: [w.authorSlug] });
+    await n.pump();
+    assert.equal(subscriber.deliveries().length, 1, 'the retry is not due yet');
+    assert.equal((await w.t.services.database.db.selectFrom('websub_deliveries').select('id').execute()).length, 1);
+
     // The worker's clock moves past the first retry delay (5 s ± 20 %).
     n.hub.now = () => new Date(Date.now() + 60_000);
     await n.hub.drain();
     assert.equal(subscriber.deliveries().length, 2);
     const second = subscriber.deliveries()[1]!;
     assert.ok(second.body.toString('utf8').includes('Retry me'));
+    assert.ok(second.body.toString('utf8').includes('Rides along'));
     const row = await w.t.services.database.db.selectFrom('websub_deliveries').selectAll().executeTakeFirstOrThrow();
     assert.equal(row.status, 'delivered');
     assert.equal(row.attempts, 2);
