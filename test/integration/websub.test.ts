@@ -291,11 +291,28 @@ forEachDialect('partner feeds: a subscription to a partner feed gets the partner
     assert.equal(doc.feed_url, topic);
     assert.ok(doc.items.some((i) => i.title === 'Flood defences approved'));
 
+    // A story this (free) partner may never have does not touch its feed …
+    const closed = await w.t.services.stories.create(SYSTEM_ACTOR, { headline: 'Not for syndication', body: 'Body.', desk: w.deskSlug, authors: [w.authorSlug], syndication: 'none' });
+    await w.t.services.stories.publish(SYSTEM_ACTOR, closed.id);
+    await n.pump();
+    assert.equal(subscriber.deliveries().length, 1, 'no notification for a story the partner cannot have');
+    // … a withdrawal of one it had does, and the story is gone from the feed it receives.
+    const had = await w.t.services.database.db.selectFrom('stories').select('id').where('slug', 'like', 'flood%').executeTakeFirstOrThrow();
+    await w.t.services.stories.withdraw(SYSTEM_ACTOR, had.id, 'Legal advice.');
+    await n.pump();
+    assert.equal(subscriber.deliveries().length, 2);
+    const after = JSON.parse(subscriber.deliveries()[1]!.body.toString('utf8')) as { items: Array<{ title: string }> };
+    assert.ok(!after.items.some((i) => i.title === 'Flood defences approved'));
+    // A site change (settings) reaches every feed.
+    await w.t.services.settings.update(SYSTEM_ACTOR, { tagline: 'News from the valley' });
+    await n.pump();
+    assert.equal(subscriber.deliveries().length, 3);
+
     // A renewed feed token ends the subscription to the old address at the next send.
     await w.t.services.partners.rotateFeedToken(w.partnerId);
     await publishStory(w.t.services, { headline: 'Another one', desk: w.deskSlug, authors: [w.authorSlug] });
     await n.pump();
-    assert.equal(subscriber.deliveries().length, 1);
+    assert.equal(subscriber.deliveries().length, 3);
     assert.equal((await subscription(w.t.services, topic, subscriber.url))?.state, 'ended');
   } finally {
     await subscriber.close();
