@@ -24,6 +24,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/database.js';
 import { EventConsumer } from '../../src/events/consumers.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
+import { startBackground, type BackgroundLog } from '../../src/worker/background.js';
 import { websubConsumerSpec } from '../../src/websub/consumer.js';
 import { DEFAULT_LEASE_SECONDS, hubSignature, parseSubscriptionRequest, WebSubHub, type HubLog } from '../../src/websub/hub.js';
 import { publishStory } from '../helpers/app.js';
@@ -492,6 +493,29 @@ forEachDialect('an expired lease stops notifications', async (_t, tdb) => {
     assert.equal(subscriber.deliveries().length, 1, 'nothing after the lease ended');
     assert.equal((await subscription(w.t.services, topic, subscriber.url))?.state, 'expired');
   } finally {
+    await subscriber.close();
+    await w.t.close();
+  }
+});
+
+// ---- the background work as `freewire start` runs it ------------------------------------------------
+
+forEachDialect('inside startBackground: verification and distribution happen on their own, woken by signals', async (_t, tdb) => {
+  const w = await world(tdb);
+  const subscriber = await startSubscriber();
+  const log: BackgroundLog = { ...quietLog, child: () => log };
+  const background = startBackground(w.t.services, log, { attribution: false });
+  try {
+    assert.ok(background.jobs.some((j) => j.name === 'websub'));
+    await background.settle(); // the consumer takes its place at the end of the log
+    const topic = `${PUBLIC}/atom.xml`;
+    assert.equal((await post(w, { 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.callback': subscriber.url })).statusCode, 202);
+    await waitFor('the subscription to be verified', async () => (await subscription(w.t.services, topic, subscriber.url))?.state === 'active');
+    await publishStory(w.t.services, { headline: 'Pushed by the background', desk: w.deskSlug, authors: [w.authorSlug] });
+    await waitFor('the feed to arrive', () => subscriber.deliveries().length === 1);
+    assert.ok(subscriber.deliveries()[0]!.body.toString('utf8').includes('Pushed by the background'));
+  } finally {
+    await background.stop();
     await subscriber.close();
     await w.t.close();
   }
