@@ -12,6 +12,7 @@ import { isAppError } from '../errors.js';
 import { FEED_CONTENT_TYPES, renderFeed, type FeedFormat, type FeedScope } from '../site/feeds.js';
 import { partnerFeedUrl, renderPartnerFeed } from '../syndication/partner-feeds.routes.js';
 import { feedPaths } from '../views/site-layout.js';
+import { isSlug } from '../util/slug.js';
 
 export type TopicRef =
   | { kind: 'public'; scope: FeedScope; format: FeedFormat }
@@ -19,7 +20,6 @@ export type TopicRef =
 
 const PUBLIC_FILES = new Map<string, FeedFormat>([['feed.xml', 'rss'], ['atom.xml', 'atom'], ['feed.json', 'json']]);
 const PARTNER_FILES = new Map<string, FeedFormat>([['rss.xml', 'rss'], ['atom.xml', 'atom'], ['feed.json', 'json']]);
-const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$/;
 const TOKEN = /^[A-Za-z0-9_-]{10,200}$/;
 
 function basePath(publicUrl: string): string {
@@ -42,7 +42,7 @@ export function parseTopic(publicUrl: string, topic: string): TopicRef | undefin
   }
   if (parts.length === 3 && (parts[0] === 'desk' || parts[0] === 'author')) {
     const format = PUBLIC_FILES.get(parts[2]!);
-    if (!format || !SLUG.test(parts[1]!)) return undefined;
+    if (!format || !isSlug(parts[1]!)) return undefined;
     return { kind: 'public', scope: { kind: parts[0], slug: parts[1]! }, format };
   }
   if (parts.length === 4 && parts[0] === 'partners' && parts[1] === 'feed') {
