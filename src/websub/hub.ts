@@ -100,6 +100,7 @@ export async function parseSubscriptionRequest(
 
   const mode = first(fields, 'hub.mode');
   if (mode === undefined || mode === '') add('hub.mode', 'is required: subscribe or unsubscribe');
+  else if (mode === 'publish') add('hub.mode', 'publish is not needed: this hub sends this site\'s own feeds to their subscribers whenever they change');
   else if (mode !== 'subscribe' && mode !== 'unsubscribe') add('hub.mode', 'must be subscribe or unsubscribe');
 
   const topic = first(fields, 'hub.topic') ?? '';

@@ -56,7 +56,9 @@ export function startBackground(services: Services, log: BackgroundLog, options:
     for (const j of jobs) j.nudge();
   };
   // Consumers of the event log, in the order they run on each pass.
-  const consumers: Array<EventConsumer<any>> = [new EventConsumer(services.database.db, websubConsumerSpec(services))];
+  const consumers: Array<EventConsumer<any>> = [
+    new EventConsumer(services.database.db, websubConsumerSpec(services)),
+  ];
   void nudgeJobs;
 
   jobs.push(startWebSubWorker(services, log.child({ component: 'websub' })));
