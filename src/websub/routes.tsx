@@ -102,7 +102,8 @@ function WebSubPage({ rows, publicUrl }: { rows: Row[]; publicUrl: string }) {
           <p>No subscriptions.</p>
         </div>
       ) : (
-        <div class="table-wrap">
+        // Wide on small screens: the scrolling region must be reachable by keyboard.
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="WebSub subscriptions">
           <table class="table">
             <caption class="visually-hidden">WebSub subscriptions, most recently changed first</caption>
             <thead>
