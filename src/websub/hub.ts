@@ -484,7 +484,14 @@ export class WebSubHub {
     }
     const rendered = await renderTopic(this.services, sub.topic);
     if (!rendered.ok) {
-      await this.endSubscription(sub.id, rendered.reason, startedAt);
+      if (rendered.gone) await this.endSubscription(sub.id, rendered.reason, startedAt);
+      else {
+        // Paused (a suspended partner): nothing is sent now; the subscription stays for when the
+        // feed is back, and the newsroom sees why.
+        const at = startedAt.toISOString();
+        await mine(this.db).set({ status: 'canceled', last_error: rendered.reason, claim_token: null, claimed_until: null }).execute();
+        await this.db.updateTable('websub_subscriptions').set({ last_error: rendered.reason, last_error_at: at }).where('id', '=', sub.id).execute();
+      }
       return;
     }
     const body = Buffer.from(rendered.body, 'utf8');

@@ -91,23 +91,27 @@ export async function checkTopic(services: Services, topic: string): Promise<Top
   return { ok: true, partnerId: null };
 }
 
-export type RenderedTopic = { ok: true; contentType: string; body: string } | { ok: false; reason: string };
+/**
+ * `gone`: the feed no longer exists (a renewed partner token, a deleted desk or author) and the
+ * subscription ends; otherwise the feed is paused (a suspended partner) and this send is skipped.
+ */
+export type RenderedTopic = { ok: true; contentType: string; body: string } | { ok: false; gone: boolean; reason: string };
 
 /** The topic's current content, as its URL would answer it now; `ok: false` when the feed is gone. */
 export async function renderTopic(services: Services, topic: string): Promise<RenderedTopic> {
   const ref = parseTopic(services.config.publicUrl, topic);
-  if (!ref) return { ok: false, reason: 'The topic is no longer one of this site\'s feeds.' };
+  if (!ref) return { ok: false, gone: true, reason: 'The topic is no longer one of this site\'s feeds.' };
   if (ref.kind === 'partner') {
     const partner = await services.partners.resolveFeedToken(ref.token);
     const refusal = partnerRefusal(partner);
-    if (refusal) return { ok: false, reason: refusal };
+    if (refusal) return { ok: false, gone: !partner, reason: refusal };
     return { ok: true, contentType: FEED_CONTENT_TYPES[ref.format], body: await renderPartnerFeed(services, partner!, ref.token, ref.format) };
   }
   try {
     const r = await renderFeed(services, ref.scope, ref.format);
     return { ok: true, contentType: r.type, body: typeof r.body === 'string' ? r.body : r.body.toString('utf8') };
   } catch (err) {
-    if (isAppError(err) && err.status === 404) return { ok: false, reason: 'The desk or author of this feed no longer exists.' };
+    if (isAppError(err) && err.status === 404) return { ok: false, gone: true, reason: 'The desk or author of this feed no longer exists.' };
     throw err;
   }
 }

@@ -309,11 +309,24 @@ forEachDialect('partner feeds: a subscription to a partner feed gets the partner
     await n.pump();
     assert.equal(subscriber.deliveries().length, 3);
 
+    // A suspended partner's feed is paused, not ended: nothing is sent until it is reinstated.
+    await w.t.services.partners.suspend(SYSTEM_ACTOR, w.partnerId, 'Unpaid invoices.');
+    await w.t.services.settings.update(SYSTEM_ACTOR, { tagline: 'Paused' });
+    await n.pump();
+    assert.equal(subscriber.deliveries().length, 3);
+    const paused = await subscription(w.t.services, topic, subscriber.url);
+    assert.equal(paused?.state, 'active');
+    assert.match(paused?.last_error ?? '', /paused/);
+    await w.t.services.partners.approve(SYSTEM_ACTOR, w.partnerId);
+    await w.t.services.settings.update(SYSTEM_ACTOR, { tagline: 'Back' });
+    await n.pump();
+    assert.equal(subscriber.deliveries().length, 4);
+
     // A renewed feed token ends the subscription to the old address at the next send.
     await w.t.services.partners.rotateFeedToken(w.partnerId);
     await publishStory(w.t.services, { headline: 'Another one', desk: w.deskSlug, authors: [w.authorSlug] });
     await n.pump();
-    assert.equal(subscriber.deliveries().length, 3);
+    assert.equal(subscriber.deliveries().length, 4);
     assert.equal((await subscription(w.t.services, topic, subscriber.url))?.state, 'ended');
   } finally {
     await subscriber.close();
