@@ -405,6 +405,40 @@ forEachDialect('bad subscription requests are 400 with field messages; never 5xx
   }
 });
 
+forEachDialect('the outbound policy is applied again at verification and at delivery', async (_t, tdb) => {
+  const w = await world(tdb);
+  const subscriber = await startSubscriber();
+  try {
+    // A node without the allow-list: loopback is refused there, whatever was accepted before.
+    const strictConfig = loadConfig({ FREEWIRE_DATA_DIR: '/tmp/freewire-test-unused', FREEWIRE_PUBLIC_URL: PUBLIC, FREEWIRE_DEMO_CONTENT: 'false', FREEWIRE_LOG_LEVEL: 'silent' });
+    // Only its hub: the event consumer has one cursor and one lease, whoever runs it.
+    const strict = new WebSubHub(createServices(strictConfig, tdb.database), quietLog);
+    const lenient = await node(w.t.services);
+    const refused = `${PUBLIC}/feed.xml`;
+    assert.equal((await post(w, { 'hub.mode': 'subscribe', 'hub.topic': refused, 'hub.callback': subscriber.url })).statusCode, 202);
+    await strict.drain();
+    const failed = await subscription(w.t.services, refused, subscriber.url);
+    assert.equal(failed?.state, 'failed');
+    assert.match(failed?.last_error ?? '', /loopback/);
+    assert.equal(subscriber.received.length, 0, 'nothing was sent to the refused address');
+
+    const topic = `${PUBLIC}/atom.xml`;
+    assert.equal((await post(w, { 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.callback': subscriber.url })).statusCode, 202);
+    await lenient.pump();
+    assert.equal((await subscription(w.t.services, topic, subscriber.url))?.state, 'active');
+    await publishStory(w.t.services, { headline: 'Held back', desk: w.deskSlug, authors: [w.authorSlug] });
+    while ((await lenient.consumer.runOnce()) > 0);
+    await strict.drain();
+    assert.equal(subscriber.deliveries().length, 0);
+    const row = await w.t.services.database.db.selectFrom('websub_deliveries').selectAll().executeTakeFirstOrThrow();
+    assert.equal(row.status, 'pending', 'retried later, like any failure');
+    assert.match(row.last_error ?? '', /loopback/);
+  } finally {
+    await subscriber.close();
+    await w.t.close();
+  }
+});
+
 // ---- retries, leases -------------------------------------------------------------------------------
 
 forEachDialect('a subscriber failing for three days is given up and its subscription ended', async (_t, tdb) => {
