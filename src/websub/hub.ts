@@ -17,9 +17,11 @@
  *   conditional update (two nodes never send one twice), renders the topic's current feed, and
  *   POSTs it with its Content-Type, the Link header (hub and self) and, when the subscriber gave
  *   a secret, `X-Hub-Signature: sha256=<hex HMAC of the body>` (§7.1). Failures are retried on
- *   the shared schedule (src/worker/backoff.ts) until GIVE_UP_AFTER_MS; a 410 ends the
- *   subscription (§7). A successful send carries the feed as it is now, so older pending rows of
- *   the same subscription are settled with it ('superseded').
+ *   the shared schedule (src/worker/backoff.ts) until GIVE_UP_AFTER_MS, when the subscription
+ *   ends (as a webhook endpoint failing that long is disabled); a 410 ends it at once (§7). A
+ *   successful send carries the feed as it is now, so older pending rows of the same
+ *   subscription are settled with it ('superseded'). A feed that is gone (renewed partner token,
+ *   deleted desk or author) ends its subscriptions; a suspended partner's feed is only paused.
  *
  * Everything outbound goes through `outboundRequest` (the one outbound policy: public addresses
  * only unless allow-listed, DNS checked and pinned, no redirects, bounded answers). Nothing here
