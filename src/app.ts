@@ -28,6 +28,7 @@ import { registerContentApi } from './syndication/content-api.routes.js';
 import { registerPartnerPortal } from './partners-portal/routes.js';
 import { registerPixelRoutes } from './usage/pixel.routes.js';
 import { registerPartnerFeeds } from './syndication/partner-feeds.routes.js';
+import { registerWebSubHub, registerWebSubNewsroom } from './websub/routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -112,6 +113,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
   await registerPixelRoutes(app, services);
   await registerPartnerPortal(app, services);
   await registerPartnerFeeds(app, services);
+  await registerWebSubHub(app, services);
   await app.register(async (scope) => {
     scope.addHook('preHandler', staff);
     registerNewsroomRoutes(scope, services);
@@ -119,6 +121,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
     await registerLicenseProfileRoutes(scope, services);
     await registerUsageNewsroomRoutes(scope, services);
     await registerAttributionRoutes(scope, services);
+    await registerWebSubNewsroom(scope, services);
   });
   await registerApiDocs(app, services);
   // After the docs plugin, so the public application endpoint is in the OpenAPI document.

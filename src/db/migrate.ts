@@ -14,6 +14,7 @@ import * as m20261202_1200_partner_domains from './migrations/2026_12_02_1200_pa
 import * as m20261202_1300 from './migrations/2026_12_02_1300_login_throttle_and_mail_secrets.js';
 import * as m20261203_0900 from './migrations/2026_12_03_0900_event_consumers_and_webhooks.js';
 import * as m20261203_0930 from './migrations/2026_12_03_0930_notices_and_acknowledgements.js';
+import * as m20261203_1000_websub from './migrations/2026_12_03_1000_websub.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -32,6 +33,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_12_02_1300_login_throttle_and_mail_secrets', m20261202_1300],
   ['2026_12_03_0900_event_consumers_and_webhooks', m20261203_0900],
   ['2026_12_03_0930_notices_and_acknowledgements', m20261203_0930],
+  ['2026_12_03_1000_websub', m20261203_1000_websub],
 ];
 
 const LOCK_ID = 727_274_001;

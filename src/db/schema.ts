@@ -510,6 +510,54 @@ export interface StoryAcknowledgementsTable {
   acknowledged_by: string;
 }
 
+export type WebSubState = 'pending' | 'active' | 'unsubscribed' | 'expired' | 'failed' | 'ended';
+export type WebSubDeliveryStatus = 'pending' | 'delivered' | 'superseded' | 'failed' | 'canceled';
+
+/** A WebSub subscription per (topic, callback); see the 2026_12_03_1000 migration. */
+export interface WebSubSubscriptionsTable {
+  id: string;
+  topic: string;
+  callback: string;
+  partner_id: string | null;
+  state: WebSubState;
+  secret: string | null;
+  lease_seconds: number | null;
+  lease_expires_at: string | null;
+  intent_mode: 'subscribe' | 'unsubscribe' | null;
+  intent_lease_seconds: number | null;
+  intent_secret: string | null;
+  intent_requested_at: string | null;
+  verify_attempts: number;
+  verify_next_at: string | null;
+  claim_token: string | null;
+  claimed_until: string | null;
+  verified_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  last_delivery_at: string | null;
+  last_delivery_status: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebSubDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  event_id: number | null;
+  status: WebSubDeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  claim_token: string | null;
+  claimed_until: string | null;
+  first_failed_at: string | null;
+  last_attempt_at: string | null;
+  response_status: number | null;
+  duration_ms: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: string;
@@ -557,6 +605,8 @@ export interface DB {
   notice_sends: NoticeSendsTable;
   notice_digests: NoticeDigestsTable;
   story_acknowledgements: StoryAcknowledgementsTable;
+  websub_subscriptions: WebSubSubscriptionsTable;
+  websub_deliveries: WebSubDeliveriesTable;
   freewire_migrations: MigrationsTable;
 }
 

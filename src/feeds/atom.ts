@@ -62,6 +62,8 @@ export function buildAtom(channel: FeedChannel): string {
   if (channel.description) textEl(feed, 'subtitle', channel.description);
   textEl(feed, 'updated', rfc3339(channel.updatedAt));
   link(feed, { rel: 'self', href: channel.atomUrl, type: 'application/atom+xml' });
+  // WebSub discovery: the hub and the self link together name where and what to subscribe to.
+  if (channel.hubUrl) link(feed, { rel: 'hub', href: channel.hubUrl });
   link(feed, { rel: 'alternate', href: channel.homeUrl, type: 'text/html' });
   // The same feed in other formats; RFC 4287 allows several alternates as long as their types differ.
   link(feed, { rel: 'alternate', href: channel.rssUrl, type: 'application/rss+xml' });

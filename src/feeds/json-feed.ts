@@ -44,6 +44,8 @@ export function buildJsonFeed(channel: FeedChannel): string {
     description: cleanText(channel.description),
   };
   if (channel.language) feed.language = cleanText(channel.language);
+  // JSON Feed 1.1 names real-time endpoints in `hubs`; WebSub is the type it documents.
+  if (channel.hubUrl) feed.hubs = [{ type: 'WebSub', url: cleanText(channel.hubUrl) }];
   // JSON Feed icons must be square; logoUrl is the wide RSS/Atom logo, so only the
   // (square) iconUrl is used, for both the large icon and the favicon.
   if (channel.iconUrl) {

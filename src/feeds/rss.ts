@@ -70,6 +70,8 @@ export function buildRss(channel: FeedChannel): string {
     rel: 'self',
     type: 'application/rss+xml',
   });
+  // WebSub discovery inside RSS is the Atom link as well (WebSub §4).
+  if (channel.hubUrl) ch.ele('atom:link', { href: xmlText(channel.hubUrl), rel: 'hub' });
   if (channel.logoUrl) {
     // The spec requires image title/link and says they should match the channel's.
     const image = ch.ele('image');

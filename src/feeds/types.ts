@@ -33,6 +33,8 @@ export interface FeedChannel {
   rssUrl: string;
   atomUrl: string;
   jsonUrl: string;
+  /** The WebSub hub that pushes this feed to subscribers (rel="hub"), when there is one. */
+  hubUrl?: string;
   language: string;
   /** Stable feed id for Atom (e.g. the home URL). */
   id: string;

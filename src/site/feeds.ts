@@ -14,6 +14,7 @@ import { absoluteUrl, loadSiteContext, mediaPath, type SiteContext } from './con
 import { findDesk } from './pages/desk.js';
 import { findAuthor } from './pages/author.js';
 import type { Rendered } from './page-cache.js';
+import { hubUrlOf, websubLinkHeader } from '../websub/links.js';
 
 export const FEED_SIZE = 30;
 
@@ -80,6 +81,7 @@ export async function renderFeed(services: Services, scope: FeedScope, format: F
     rssUrl: absoluteUrl(ctx, paths.rss),
     atomUrl: absoluteUrl(ctx, paths.atom),
     jsonUrl: absoluteUrl(ctx, paths.json),
+    hubUrl: hubUrlOf(ctx.publicUrl),
     language: settings.language,
     id: homeUrl,
     // An empty feed has no story time to report; the desk or author record is the next best.
@@ -89,5 +91,10 @@ export async function renderFeed(services: Services, scope: FeedScope, format: F
     items: items.map((s) => toItem(ctx, s, details.get(s.id))),
   };
   const body = format === 'rss' ? buildRss(channel) : format === 'atom' ? buildAtom(channel) : buildJsonFeed(channel);
-  return { type: FEED_CONTENT_TYPES[format], body };
+  return { type: FEED_CONTENT_TYPES[format], body, link: websubLinkHeader(channel.hubUrl!, selfUrlOf(channel, format)) };
+}
+
+/** The feed's own canonical URL in this format (its rel="self", and its WebSub topic). */
+export function selfUrlOf(channel: Pick<FeedChannel, 'rssUrl' | 'atomUrl' | 'jsonUrl'>, format: FeedFormat): string {
+  return format === 'rss' ? channel.rssUrl : format === 'atom' ? channel.atomUrl : channel.jsonUrl;
 }

@@ -18,6 +18,8 @@ export interface Rendered {
   body: string | Buffer;
   /** Defaults to `public, max-age=60`: short enough that a CDN picks up corrections quickly. */
   cacheControl?: string;
+  /** An HTTP Link header (feeds: WebSub rel="hub" and rel="self"). */
+  link?: string;
   /** For content that goes stale with time rather than with a change (the news sitemap). */
   ttlMs?: number;
 }
@@ -35,6 +37,7 @@ export class CachedPage {
   readonly expiresAt: number;
   private readonly type: string;
   private readonly cacheControl: string;
+  private readonly link: string | undefined;
   private readonly headers: Partial<Record<Encoding, Record<string, string>>> = {};
   private readonly encoded: Partial<Record<'br' | 'gzip', Buffer | null>> = {};
   /** Called with the extra bytes when a compressed variant is added, so the cache can account for them. */
@@ -46,6 +49,7 @@ export class CachedPage {
     this.body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
     this.hash = createHash('sha256').update(this.body).digest('base64url').slice(0, 27);
     this.cacheControl = r.cacheControl ?? 'public, max-age=60';
+    this.link = r.link;
     this.expiresAt = r.ttlMs === undefined ? Infinity : now + r.ttlMs;
   }
 
@@ -96,6 +100,7 @@ export class CachedPage {
       // A 304 must only stand in for a 200, so error-like statuses (410) carry no validator.
       if (this.status === 200) h.etag = this.etag(encoding);
       if (encoding !== 'identity') h['content-encoding'] = encoding;
+      if (this.link) h.link = this.link;
       this.headers[encoding] = h;
     }
     return h;

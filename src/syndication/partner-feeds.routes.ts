@@ -23,7 +23,8 @@ import { AppError } from '../errors.js';
 import { buildRss } from '../feeds/rss.js';
 import { buildAtom } from '../feeds/atom.js';
 import { buildJsonFeed } from '../feeds/json-feed.js';
-import { FEED_CONTENT_TYPES, type FeedFormat } from '../site/feeds.js';
+import { FEED_CONTENT_TYPES, selfUrlOf, type FeedFormat } from '../site/feeds.js';
+import { hubUrlOf, websubLinkHeader } from '../websub/links.js';
 import { deliver } from './delivery.js';
 import { recordReceipts } from '../notices/ledger.js';
 
@@ -37,6 +38,17 @@ async function partnerForToken(services: Services, token: string): Promise<Partn
   if (partner.status === 'suspended') throw new AppError('FORBIDDEN', 'This partner account is suspended, so its feed is paused. Contact the newsroom.');
   if (partner.status !== 'approved') throw new AppError('FORBIDDEN', 'This feed belongs to a partner account that is not approved.');
   return partner;
+}
+
+/** The partner feed's canonical URL in one format (its rel="self" and WebSub topic). */
+export function partnerFeedUrl(publicUrl: string, token: string, format: FeedFormat): string {
+  const base = `${publicUrl}/partners/feed/${encodeURIComponent(token)}`;
+  return selfUrlOf({ rssUrl: `${base}/rss.xml`, atomUrl: `${base}/atom.xml`, jsonUrl: `${base}/feed.json` }, format);
+}
+
+/** The Link header a partner feed carries: its hub and itself. */
+export function partnerFeedLink(publicUrl: string, token: string, format: FeedFormat): string {
+  return websubLinkHeader(hubUrlOf(publicUrl), partnerFeedUrl(publicUrl, token, format));
 }
 
 export async function renderPartnerFeed(
@@ -53,7 +65,6 @@ export async function renderPartnerFeed(
   const deliveries = await deliver(services, partner, entries, now);
   const settings = await services.settings.get();
   const { publicUrl } = services.config;
-  const base = `${publicUrl}/partners/feed/${encodeURIComponent(token)}`;
   const items: FeedItem[] = [];
   for (const d of deliveries) {
     if (!d.story || !d.copy) continue;
@@ -80,9 +91,10 @@ export async function renderPartnerFeed(
     title: `${settings.siteName} — stories for ${partner.outlet}`,
     description: `Full text of the stories ${settings.siteName} offers ${partner.outlet} to republish, with the credit line and link each one requires. Terms: ${publicUrl}/republish`,
     homeUrl: `${publicUrl}/`,
-    rssUrl: `${base}/rss.xml`,
-    atomUrl: `${base}/atom.xml`,
-    jsonUrl: `${base}/feed.json`,
+    rssUrl: partnerFeedUrl(publicUrl, token, 'rss'),
+    atomUrl: partnerFeedUrl(publicUrl, token, 'atom'),
+    jsonUrl: partnerFeedUrl(publicUrl, token, 'json'),
+    hubUrl: hubUrlOf(publicUrl),
     language: settings.language,
     // The Atom id must not change when the token is renewed: it names the partner's feed.
     id: `${publicUrl}/partners/feed/partner/${encodeURIComponent(partner.id)}`,
@@ -108,6 +120,7 @@ export async function registerPartnerFeeds(app: FastifyInstance, services: Servi
     let carried: Array<{ storyId: string; version: string }> = [];
     const body = await renderPartnerFeed(services, partner, request.params.token, format, (items) => (carried = items));
     await recordReceipts(services.database.db, request.log, partner.id, 'feed', carried);
+    reply.header('Link', partnerFeedLink(services.config.publicUrl, request.params.token, format));
     return reply.type(FEED_CONTENT_TYPES[format]).send(body);
   });
 }

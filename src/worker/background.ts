@@ -19,6 +19,8 @@ import { startScheduler, type Scheduler } from './scheduler.js';
 import { webhookDispatcher } from '../webhooks/dispatcher.js';
 import { startWebhookWorker } from '../webhooks/worker.js';
 import { createNoticesConsumer, startDigestJob } from '../notices/notices.js';
+import { websubConsumerSpec } from '../websub/consumer.js';
+import { startWebSubWorker } from '../websub/worker.js';
 
 /** The part of a pino / Fastify logger background work uses. */
 export interface BackgroundLog {
@@ -57,10 +59,15 @@ export function startBackground(services: Services, log: BackgroundLog, options:
     for (const j of jobs) j.nudge();
   };
   // Consumers of the event log, in the order they run on each pass.
-  const consumers: Array<EventConsumer<any>> = [new EventConsumer(services.database.db, webhookDispatcher(services)), createNoticesConsumer(services)];
+  const consumers: Array<EventConsumer<any>> = [
+    new EventConsumer(services.database.db, webhookDispatcher(services)),
+    createNoticesConsumer(services),
+    new EventConsumer(services.database.db, websubConsumerSpec(services)),
+  ];
   jobs.push(startDigestJob(services, log.child({ component: 'notice-digest' })));
   void nudgeJobs;
 
+  jobs.push(startWebSubWorker(services, log.child({ component: 'websub' })));
   const scheduler = startScheduler(services, log.child({ component: 'scheduler' }));
   const consumerLoop = startConsumerLoop(consumers, log.child({ component: 'outbox' }), services.config.outboxIntervalMs);
   const removeListener = services.changes.onLocalChange(() => consumerLoop.nudge());

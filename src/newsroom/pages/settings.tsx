@@ -46,7 +46,9 @@ export interface SettingsPageProps {
 export function SettingsPage({ settings, values, errors, message, logoErrors, logoMessage, csrf, maxUploadBytes }: SettingsPageProps) {
   return (
     <>
-      <PageHeader title="Site settings" />
+      <PageHeader title="Site settings">
+        <a href="/newsroom/websub">WebSub subscriptions</a>
+      </PageHeader>
       <div class="two-col">
         <form method="post" action="/newsroom/settings" class="card stack" novalidate>
           <ErrorSummary message={message} errors={errors} labels={SETTINGS_LABELS} />
