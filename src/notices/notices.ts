@@ -28,6 +28,7 @@ import { storyUrl } from '../syndication/partner-copy.js';
 import { storyUri } from '../syndication/delivery.js';
 import { chunks } from '../util/chunks.js';
 import { newId } from '../util/ids.js';
+import { pendingDelivery } from '../webhooks/deliveries.js';
 import { latestNotice, NOTICE_TYPES, partnersWhoHadStory, type NoticeEvent } from './ledger.js';
 
 const KINDS: readonly PartnerKind[] = ['free', 'licensee'];
@@ -485,28 +486,12 @@ export async function resendNotice(services: Services, actor: Actor, storyId: st
       for (const ep of endpoints) {
         await trx
           .insertInto('webhook_deliveries')
-          .values({
-            id: newId(),
-            endpoint_id: ep.id,
-            partner_id: partnerId,
-            event_id: null,
-            message_id: last.message_id,
-            type: last.type,
-            story_id: storyId,
-            story_version: last.story_version,
-            body: last.body,
-            status: 'pending',
-            attempts: 0,
-            next_attempt_at: now,
-            claim_token: null,
-            claimed_until: null,
-            last_attempt_at: null,
-            response_status: null,
-            duration_ms: null,
-            last_error: null,
-            delivered_at: null,
-            created_at: now,
-          })
+          .values(
+            pendingDelivery(
+              { endpointId: ep.id, partnerId, eventId: null, messageId: last.message_id, type: last.type, storyId, storyVersion: last.story_version, body: last.body },
+              now,
+            ),
+          )
           .execute();
       }
     }

@@ -199,6 +199,31 @@ export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<P
   };
 }
 
+/**
+ * These stories' rows as evaluate() reads them: their state, their last story-event time (up to
+ * `horizon` when given) and the live version's rights. Stories never published are left out.
+ */
+export async function loadAccessRows(db: Kysely<DB>, ids: readonly string[], horizon?: string): Promise<Row[]> {
+  const out: Row[] = [];
+  for (const part of chunks([...new Set(ids)])) {
+    const last = lastStoryEvents(db, part, horizon);
+    const rows = await db
+      .selectFrom('stories as s')
+      .innerJoin(last.as('e'), 'e.story_id', 's.id')
+      .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
+      .select([
+        's.id', 's.slug', 's.status', 's.published_at', 's.withdrawn_at', 's.withdrawn_reason', 'v.embargo_until', 's.live_version',
+        's.current_version', 'v.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at',
+      ])
+      .where('s.id', 'in', part)
+      .where('s.status', 'in', ['published', 'withdrawn'])
+      .where('s.published_at', 'is not', null)
+      .execute();
+    out.push(...(rows as Row[]));
+  }
+  return out;
+}
+
 export interface ChangeFilter {
   deskId?: string | undefined;
   /** Tag name (tags are matched on the live version's names). */
@@ -237,25 +262,8 @@ export class PartnerAccess {
     this.profiles = new LicenseProfilesService(db, dialect);
   }
 
-  /** These stories' rows with their last story-event time (up to `horizon`) and live rights. */
   private async loadRows(ids: readonly string[], horizon: string | undefined): Promise<Row[]> {
-    const out: Row[] = [];
-    for (const part of chunks([...new Set(ids)])) {
-      const last = lastStoryEvents(this.db, part, horizon);
-      const rows = await this.db
-        .selectFrom('stories as s')
-        .innerJoin(last.as('e'), 'e.story_id', 's.id')
-        .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
-        .select([
-          's.id', 's.slug', 's.status', 's.published_at', 's.withdrawn_at', 's.withdrawn_reason', 'v.embargo_until', 's.live_version',
-          's.current_version', 'v.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at',
-        ])
-        .where('s.id', 'in', part)
-        .where('s.status', 'in', ['published', 'withdrawn'])
-        .where('s.published_at', 'is not', null)
-        .execute();
-      out.push(...(rows as Row[]));
-    }
+    const out = await loadAccessRows(this.db, ids, horizon);
     this.storyRowsRead += out.length;
     return out;
   }

@@ -26,18 +26,18 @@
  * endpoints and the ledger are read in batches. All reads happen in prepare(), outside the
  * transaction; write() only inserts.
  */
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import type { Services } from '../services.js';
-import type { DB, PartnerKind, Syndication } from '../db/schema.js';
+import type { DB, PartnerKind, Syndication, WebhookDeliveriesTable } from '../db/schema.js';
 import type { EventConsumerSpec, LoggedEvent } from '../events/consumers.js';
 import type { LicenseProfile } from '../license-profiles/license-profiles.service.js';
-import { evaluate, type AccessEntry, type Row } from '../syndication/access.js';
-import { applySyndicationSwitch, lastStoryEvents } from '../syndication/rules.js';
+import { evaluate, loadAccessRows, type AccessEntry, type Row } from '../syndication/access.js';
+import { applySyndicationSwitch } from '../syndication/rules.js';
 import { deliver, storyUri } from '../syndication/delivery.js';
 import { toNinjs } from '../syndication/ninjs.js';
 import { storyUrl } from '../syndication/partner-copy.js';
 import { chunks } from '../util/chunks.js';
-import { newId, randomToken } from '../util/ids.js';
+import { newMessageId, pendingDelivery } from './deliveries.js';
 import { parseStringArray } from '../util/json.js';
 import { isWebhookEventType, type WebhookEventType } from './types.js';
 
@@ -54,21 +54,7 @@ const LEDGER_TYPES: ReadonlySet<WebhookEventType> = new Set(['story.updated', 's
 
 const KINDS: readonly PartnerKind[] = ['free', 'licensee'];
 
-export interface DeliveryRow {
-  id: string;
-  endpoint_id: string;
-  partner_id: string;
-  event_id: number;
-  message_id: string;
-  type: string;
-  story_id: string;
-  story_version: string;
-  body: string;
-  status: 'pending';
-  attempts: number;
-  next_attempt_at: string;
-  created_at: string;
-}
+export type DeliveryRow = Insertable<WebhookDeliveriesTable>;
 
 interface Endpoint {
   id: string;
@@ -79,9 +65,7 @@ interface Endpoint {
 }
 
 /** A message id for the webhook-id header: random, kept with the row for every attempt. */
-export function newMessageId(): string {
-  return `msg_${randomToken(18)}`;
-}
+export { newMessageId };
 
 /** The enabled endpoints of approved partners. */
 async function loadEndpoints(services: Services): Promise<Endpoint[]> {
@@ -100,27 +84,9 @@ async function loadEndpoints(services: Services): Promise<Endpoint[]> {
   });
 }
 
-/** The stories as evaluate() reads them (the same columns as PartnerAccess), with no horizon. */
+/** The stories as evaluate() reads them, by id (no horizon: the present). */
 async function loadRows(services: Services, ids: readonly string[]): Promise<Map<string, Row>> {
-  const db = services.database.db;
-  const out = new Map<string, Row>();
-  for (const part of chunks([...new Set(ids)])) {
-    const last = lastStoryEvents(db, part);
-    const rows = await db
-      .selectFrom('stories as s')
-      .innerJoin(last.as('e'), 'e.story_id', 's.id')
-      .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
-      .select([
-        's.id', 's.slug', 's.status', 's.published_at', 's.withdrawn_at', 's.withdrawn_reason', 'v.embargo_until', 's.live_version',
-        's.current_version', 'v.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at',
-      ])
-      .where('s.id', 'in', part)
-      .where('s.status', 'in', ['published', 'withdrawn'])
-      .where('s.published_at', 'is not', null)
-      .execute();
-    for (const r of rows) out.set(r.id, r as Row);
-  }
-  return out;
+  return new Map((await loadAccessRows(services.database.db, ids)).map((r) => [r.id, r]));
 }
 
 /** story id → partners the ledger says had it (receipts, earlier deliveries, pixel hits). */
@@ -316,21 +282,12 @@ export async function prepareDeliveries(services: Services, events: LoggedEvent[
       }
       for (const e of endpointsOf.get(partnerId) ?? []) {
         if (e.types !== null && !e.types.has(ev.type)) continue;
-        out.push({
-          id: newId(),
-          endpoint_id: e.id,
-          partner_id: partnerId,
-          event_id: ev.id,
-          message_id: newMessageId(),
-          type: ev.type,
-          story_id: ev.storyId,
-          story_version: entry.version,
-          body: partnerBody,
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: nowIso,
-          created_at: nowIso,
-        });
+        out.push(
+          pendingDelivery(
+            { endpointId: e.id, partnerId, eventId: ev.id, messageId: newMessageId(), type: ev.type, storyId: ev.storyId, storyVersion: entry.version, body: partnerBody },
+            nowIso,
+          ),
+        );
       }
     }
   }

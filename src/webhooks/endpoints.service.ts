@@ -10,7 +10,6 @@
  * them is the delivery worker's job, under the same outbound policy that is applied here when an
  * address is registered (src/attribution/safe-fetch.ts).
  */
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Config } from '../config.js';
 import type { DialectName } from '../db/dialect.js';
@@ -19,6 +18,7 @@ import { AppError, type FieldErrors } from '../errors.js';
 import { checkOutboundUrl, SafeFetchError, type Resolver } from '../attribution/safe-fetch.js';
 import type { Signal } from '../events/signal.js';
 import { newId } from '../util/ids.js';
+import { newMessageId, pendingDelivery, type NewDelivery } from './deliveries.js';
 import { assertCan, type Actor } from '../users/permissions.js';
 import { generateSecret, ROTATION_OVERLAP_MS, secretHint } from './signing.js';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_TYPE, type WebhookEventType } from './types.js';
@@ -412,7 +412,7 @@ export class WebhookEndpointsService {
     const r = await this.row(partnerId, id);
     this.assertEnabled(r);
     const now = this.now().toISOString();
-    const messageId = `msg_${randomBytes(18).toString('base64url')}`;
+    const messageId = newMessageId();
     const body = JSON.stringify({
       type: WEBHOOK_TEST_TYPE,
       timestamp: now,
@@ -422,29 +422,8 @@ export class WebhookEndpointsService {
     return { deliveryId, messageId };
   }
 
-  private newDelivery(endpoint: EndpointRow, d: { messageId: string; type: string; storyId: string | null; storyVersion: string | null; body: string }, now: string): DeliveryRow {
-    return {
-      id: newId(),
-      endpoint_id: endpoint.id,
-      partner_id: endpoint.partner_id,
-      event_id: null,
-      message_id: d.messageId,
-      type: d.type,
-      story_id: d.storyId,
-      story_version: d.storyVersion,
-      body: d.body,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: now,
-      claim_token: null,
-      claimed_until: null,
-      last_attempt_at: null,
-      response_status: null,
-      duration_ms: null,
-      last_error: null,
-      delivered_at: null,
-      created_at: now,
-    };
+  private newDelivery(endpoint: EndpointRow, d: Omit<NewDelivery, 'endpointId' | 'partnerId' | 'eventId'>, now: string): DeliveryRow {
+    return pendingDelivery({ ...d, endpointId: endpoint.id, partnerId: endpoint.partner_id, eventId: null }, now) as DeliveryRow;
   }
 
   /** The delivery log of one endpoint, newest first, `limit` at a time. */
