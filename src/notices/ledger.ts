@@ -68,12 +68,32 @@ function latestNoticeSql(eventCol: string, storyCol: string): RawBuilder<boolean
 
 /** Ids of every partner who had the story, through any channel of the ledger. */
 export async function partnersWhoHadStory(db: Kysely<DB>, storyId: string): Promise<Set<string>> {
-  const [a, b, c] = await Promise.all([
-    db.selectFrom('story_receipts').select('partner_id').distinct().where('story_id', '=', storyId).execute(),
-    db.selectFrom('webhook_deliveries').select('partner_id').distinct().where('story_id', '=', storyId).where('status', '=', 'delivered').execute(),
-    db.selectFrom('usage_daily').select('partner_id').distinct().where('story_id', '=', storyId).execute(),
-  ]);
-  return new Set([...a, ...b, ...c].map((r) => r.partner_id));
+  return (await partnersWhoHadStories(db, [storyId], 'delivered')).get(storyId) ?? new Set();
+}
+
+/**
+ * story id → partners the ledger says had it: receipts (API, feed), pixel hits, and webhook
+ * deliveries — only those delivered (`'delivered'`: who had it, for notices and the ledger
+ * view), or also those still being tried (`'queued'`: who has or will have it, so a correction
+ * follows a publication that is still on its way).
+ */
+export async function partnersWhoHadStories(db: Kysely<DB>, storyIds: readonly string[], webhooks: 'delivered' | 'queued'): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  const statuses = webhooks === 'delivered' ? (['delivered'] as const) : (['delivered', 'pending'] as const);
+  for (const part of chunks([...new Set(storyIds)])) {
+    const [receipts, deliveries, pixels] = await Promise.all([
+      db.selectFrom('story_receipts').select(['story_id', 'partner_id']).distinct().where('story_id', 'in', part).execute(),
+      db.selectFrom('webhook_deliveries').select(['story_id', 'partner_id']).distinct().where('story_id', 'in', part).where('status', 'in', [...statuses]).execute(),
+      db.selectFrom('usage_daily').select(['story_id', 'partner_id']).distinct().where('story_id', 'in', part).execute(),
+    ]);
+    for (const r of [...receipts, ...deliveries, ...pixels]) {
+      if (!r.story_id) continue;
+      let set = out.get(r.story_id);
+      if (!set) out.set(r.story_id, (set = new Set()));
+      set.add(r.partner_id);
+    }
+  }
+  return out;
 }
 
 export async function partnerHadStory(db: Kysely<DB>, partnerId: string, storyId: string): Promise<boolean> {

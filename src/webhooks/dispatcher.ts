@@ -38,6 +38,7 @@ import { toNinjs } from '../syndication/ninjs.js';
 import { storyUrl } from '../syndication/partner-copy.js';
 import { chunks } from '../util/chunks.js';
 import { newMessageId, pendingDelivery } from './deliveries.js';
+import { partnersWhoHadStories } from '../notices/ledger.js';
 import { parseStringArray } from '../util/json.js';
 import { isWebhookEventType, type WebhookEventType } from './types.js';
 
@@ -89,25 +90,9 @@ async function loadRows(services: Services, ids: readonly string[]): Promise<Map
   return new Map((await loadAccessRows(services.database.db, ids)).map((r) => [r.id, r]));
 }
 
-/** story id → partners the ledger says had it (receipts, earlier deliveries, pixel hits). */
-async function loadLedger(services: Services, storyIds: readonly string[]): Promise<Map<string, Set<string>>> {
-  const db = services.database.db;
-  const out = new Map<string, Set<string>>();
-  const add = (storyId: string | null, partnerId: string) => {
-    if (!storyId) return;
-    let set = out.get(storyId);
-    if (!set) out.set(storyId, (set = new Set()));
-    set.add(partnerId);
-  };
-  for (const part of chunks([...new Set(storyIds)])) {
-    const [receipts, deliveries, pixels] = await Promise.all([
-      db.selectFrom('story_receipts').select(['story_id', 'partner_id']).where('story_id', 'in', part).execute(),
-      db.selectFrom('webhook_deliveries').select(['story_id', 'partner_id']).distinct().where('story_id', 'in', part).execute(),
-      db.selectFrom('usage_daily').select(['story_id', 'partner_id']).distinct().where('story_id', 'in', part).execute(),
-    ]);
-    for (const r of [...receipts, ...deliveries, ...pixels]) add(r.story_id, r.partner_id);
-  }
-  return out;
+/** story id → partners the ledger says had it, or will: a delivery still being tried counts. */
+function loadLedger(services: Services, storyIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  return partnersWhoHadStories(services.database.db, storyIds, 'queued');
 }
 
 /**
