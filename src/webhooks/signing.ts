@@ -33,9 +33,11 @@ export function signatureHeaders(secrets: readonly string[], messageId: string, 
   };
 }
 
-/** The last characters of a secret, for lists that must not show it ("whsec_…a1B2"). */
+/** The last characters of a secret, for lists that must not show it ("whsec_…a1B2"); base64 padding left out, it tells nothing apart. */
 export function secretHint(secret: string): string {
-  return `${SECRET_PREFIX}…${secret.slice(-4)}`;
+  let end = secret.length;
+  while (end > 0 && secret[end - 1] === '=') end--;
+  return `${SECRET_PREFIX}…${secret.slice(Math.max(0, end - 4), end)}`;
 }
 
 /** The secrets a delivery is signed with now: the current one, and the previous one for 24 h after a rotation. */

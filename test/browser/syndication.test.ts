@@ -38,7 +38,8 @@ test('a publisher applies, is approved, sets up a login, creates a key and copie
   const dataDir = mkdtempSync(path.join(tmpdir(), 'freewire-browser-'));
   const database = createDatabase({ dataDir });
   await migrate(database);
-  const config = loadConfig({ FREEWIRE_DATA_DIR: dataDir, FREEWIRE_LOG_LEVEL: 'silent', FREEWIRE_DEMO_CONTENT: 'false' });
+  // Loopback is allow-listed so a webhook endpoint can be registered on this machine.
+  const config = loadConfig({ FREEWIRE_DATA_DIR: dataDir, FREEWIRE_LOG_LEVEL: 'silent', FREEWIRE_DEMO_CONTENT: 'false', FREEWIRE_FETCH_ALLOW_LIST: '127.0.0.1' });
   const services = createServices(config, database);
   const desk = await services.desks.create(SYSTEM_ACTOR, { name: 'Environment', description: 'Air, water and land' });
   const author = await services.authors.create(SYSTEM_ACTOR, { name: 'Marisol Okafor', title: 'Environment Reporter', bio: 'Covers water and air.' });
@@ -162,6 +163,26 @@ test('a publisher applies, is approved, sets up a login, creates a key and copie
     assert.match(clipboard, /<a href="[^"]+\/stories\/wells-near-the-airfield-test-high-for-solvents">/);
     assert.match(clipboard, /<img class="freewire-pixel" src="[^"]+\/p\/[A-Za-z0-9_-]+\.gif"/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'portal-republish.png'), fullPage: true });
+
+    // ---- a webhook endpoint: its secret shown once, a test delivery queued ----------------------
+    await page.getByRole('navigation', { name: 'Partner portal' }).getByRole('link', { name: 'Webhooks' }).click();
+    await page.waitForURL(`${base}/partners/webhooks`);
+    await axe(page, 'webhooks page');
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/freewire-hook');
+    await page.getByLabel('Description').fill('Production CMS');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.waitForLoadState('load');
+    const secret = await page.locator('#new-secret').inputValue();
+    assert.match(secret, /^whsec_[A-Za-z0-9+/]{40,}={0,2}$/);
+    await axe(page, 'webhooks page with a new secret');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'portal-webhooks.png'), fullPage: true });
+    await page.getByRole('link', { name: /127\.0\.0\.1:9\/freewire-hook/ }).first().click();
+    await page.waitForURL(/\/partners\/webhooks\/[0-9a-f-]+$/);
+    await page.getByRole('button', { name: 'Send a test delivery' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('main').innerText(), /webhook\.test/);
+    await axe(page, 'webhook endpoint page');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'portal-webhook-endpoint.png'), fullPage: true });
 
     // ---- the other portal pages -----------------------------------------------------------------
     await page.goto(`${base}/partners/follows`);
