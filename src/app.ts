@@ -10,6 +10,7 @@ import type { Services } from './services.js';
 import { mapError, registerErrorHandling, sendError } from './http/error-handler.js';
 import { registerSecurityHeaders } from './http/security.js';
 import { registerStatic } from './http/static.js';
+import { registerSodiumAssets } from './tips/assets.js';
 import { trustFunction } from './http/trust-proxy.js';
 import { registerSiteRoutes } from './site/routes.js';
 import { registerNewsroomRoutes } from './newsroom/routes.js';
@@ -95,6 +96,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
   registerErrorHandling(app);
   registerSecurityHeaders(app);
   registerStatic(app);
+  registerSodiumAssets(app);
 
   app.get('/healthz', async (_request, reply) => {
     try {

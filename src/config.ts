@@ -61,6 +61,10 @@ export interface Config {
   readonly outboxIntervalMs: number;
   /** Webhook and WebSub deliveries in flight at once on this node (across all endpoints). */
   readonly deliveryConcurrency: number;
+  /** Tip submissions (new tips and follow-ups) allowed per address per hour; counted with short-lived keyed hashes. */
+  readonly tipRateLimitPerHour: number;
+  /** Largest tip, all attachments together (bytes of plaintext; ciphertext adds a little). */
+  readonly tipMaxBytes: number;
 }
 
 export type TrustProxy = false | number | readonly string[];
@@ -102,6 +106,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'FREEWIRE_BACKGROUND_WORK', description: 'Run scheduled publishing, webhook and WebSub delivery, email notices and attribution checks inside freewire start (true/false; false for web-only nodes beside a freewire worker)', example: 'true' },
   { name: 'FREEWIRE_OUTBOX_INTERVAL_MS', description: 'How often the event log is checked for changes made on other nodes (changes on this node are handled at once)', example: '1000' },
   { name: 'FREEWIRE_DELIVERY_CONCURRENCY', description: 'Webhook and WebSub deliveries in flight at once per node, across all endpoints', example: '64' },
+  { name: 'FREEWIRE_TIP_RATE_LIMIT', description: 'Tip submissions (new tips and follow-ups) per address per hour; addresses are kept only as keyed hashes whose key changes every hour, never stored or logged', example: '10' },
+  { name: 'FREEWIRE_TIP_MAX_BYTES', description: 'Largest tip in bytes, all attachments together (up to 5 attachments)', example: '26214400' },
 ];
 
 export class ConfigError extends Error {
@@ -243,6 +249,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     backgroundWork: bool(env, 'FREEWIRE_BACKGROUND_WORK', true),
     outboxIntervalMs: int(env, 'FREEWIRE_OUTBOX_INTERVAL_MS', 1000, 20, 60_000),
     deliveryConcurrency: int(env, 'FREEWIRE_DELIVERY_CONCURRENCY', 64, 1, 2000),
+    tipRateLimitPerHour: int(env, 'FREEWIRE_TIP_RATE_LIMIT', 10, 1, 1_000_000),
+    tipMaxBytes: int(env, 'FREEWIRE_TIP_MAX_BYTES', 25 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     ...overrides,
   };
   return Object.freeze(config);

@@ -22,6 +22,8 @@ import { PartnerAccountsService } from './partners-portal/accounts.service.js';
 import { PartnerAccess } from './syndication/access.js';
 import { LoginLimiter } from './newsroom/login-limiter.js';
 import { Signal } from './events/signal.js';
+import { TipKeys } from './tips/keys.js';
+import { TipStore } from './tips/store.js';
 
 export interface Services {
   config: Config;
@@ -51,6 +53,10 @@ export interface Services {
   loginLimiter: LoginLimiter;
   /** Wake-up calls for this node's delivery loops after new work is committed (see Signal). */
   signals: { webhooks: Signal; websub: Signal };
+  /** The tip line's keys (public halves and passphrase-sealed secret halves) and its codename salt. */
+  tipKeys: TipKeys;
+  /** Tip conversations, messages and attachments: ciphertext only. */
+  tipStore: TipStore;
 }
 
 export function createServices(config: Config, database: Database): Services {
@@ -82,5 +88,7 @@ export function createServices(config: Config, database: Database): Services {
     partnerAccess: new PartnerAccess(db, dialect, search),
     loginLimiter: new LoginLimiter(db, { freeFailures: config.loginRateLimitPerMinute }),
     signals: { webhooks: new Signal(), websub: new Signal() },
+    tipKeys: new TipKeys(db, dialect),
+    tipStore: new TipStore(db, dialect),
   };
 }

@@ -50,6 +50,8 @@ export function openSqlite(file: string): SQLite.Database {
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = FULL');
   handle.pragma('foreign_keys = ON');
+  // Freed pages are overwritten with zeros: a deleted tip's ciphertext does not linger in the file.
+  handle.pragma('secure_delete = ON');
   // A second process (CLI, another server) may hold the write lock briefly.
   handle.pragma('busy_timeout = 5000');
   return handle;

@@ -15,6 +15,7 @@ import * as m20261202_1300 from './migrations/2026_12_02_1300_login_throttle_and
 import * as m20261203_0900 from './migrations/2026_12_03_0900_event_consumers_and_webhooks.js';
 import * as m20261203_0930 from './migrations/2026_12_03_0930_notices_and_acknowledgements.js';
 import * as m20261203_1000_websub from './migrations/2026_12_03_1000_websub.js';
+import * as m20261203_1100_tip_line from './migrations/2026_12_03_1100_tip_line.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -34,6 +35,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_12_03_0900_event_consumers_and_webhooks', m20261203_0900],
   ['2026_12_03_0930_notices_and_acknowledgements', m20261203_0930],
   ['2026_12_03_1000_websub', m20261203_1000_websub],
+  ['2026_12_03_1100_tip_line', m20261203_1100_tip_line],
 ];
 
 const LOCK_ID = 727_274_001;

@@ -29,6 +29,8 @@ export interface UsersTable {
   role: Role;
   password_hash: string | null;
   status: UserStatus;
+  /** 1 when the user may read the tip line (granted by admins; no role has it by default). */
+  tips_access: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
 }
@@ -540,6 +542,79 @@ export interface WebSubSubscriptionsTable {
   updated_at: string;
 }
 
+/** One row: the installation's codename lookup salt. See migration 2026_12_03_1100_tip_line. */
+export interface TipLineTable {
+  id: string;
+  lookup_salt: string;
+  form_key: string;
+  created_at: string;
+}
+
+/** A newsroom tip key pair: public half in the clear, secret half sealed with the passphrase. Base64 (standard, padded). */
+export interface TipKeysTable {
+  id: string;
+  public_key: string;
+  fingerprint: string;
+  sealed_secret_key: string;
+  nonce: string;
+  salt: string;
+  opslimit: number;
+  memlimit: number;
+  created_at: string;
+  created_by: string | null;
+  active: ColumnType<number, number | undefined, number>;
+  retired_at: string | null;
+}
+
+export type TipStatus = 'new' | 'open' | 'closed';
+
+export interface TipConversationsTable {
+  id: string;
+  lookup: string;
+  reply_public_key: string;
+  status: TipStatus;
+  /** JSON array of labels. */
+  labels: ColumnType<string, string | undefined, string>;
+  assignee_id: string | null;
+  unread: ColumnType<number, number | undefined, number>;
+  message_count: ColumnType<number, number | undefined, number>;
+  attachment_count: ColumnType<number, number | undefined, number>;
+  total_bytes: ColumnType<number, number | undefined, number>;
+  /** Whole hours (ISO, minutes and seconds zero). */
+  received_at: string;
+  last_source_at: string;
+  last_reply_at: string | null;
+  revision: ColumnType<number, number | undefined, number>;
+}
+
+export interface TipMessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  author: 'source' | 'newsroom';
+  key_id: string;
+  sealed: Buffer;
+  sealed_for_source: Buffer | null;
+  encrypted_in: 'browser' | 'server';
+  author_user_id: string | null;
+  attachment_count: ColumnType<number, number | undefined, number>;
+  received_at: string;
+}
+
+export interface TipAttachmentsTable {
+  id: string;
+  message_id: string;
+  conversation_id: string;
+  position: number;
+  size: number;
+  data: Buffer;
+}
+
+export interface TipSubmissionTokensTable {
+  token_hash: string;
+  expires_at: string;
+}
+
 export interface WebSubDeliveriesTable {
   id: string;
   subscription_id: string;
@@ -607,6 +682,12 @@ export interface DB {
   story_acknowledgements: StoryAcknowledgementsTable;
   websub_subscriptions: WebSubSubscriptionsTable;
   websub_deliveries: WebSubDeliveriesTable;
+  tip_line: TipLineTable;
+  tip_keys: TipKeysTable;
+  tip_conversations: TipConversationsTable;
+  tip_messages: TipMessagesTable;
+  tip_attachments: TipAttachmentsTable;
+  tip_submission_tokens: TipSubmissionTokensTable;
   freewire_migrations: MigrationsTable;
 }
 

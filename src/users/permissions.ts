@@ -10,6 +10,8 @@ export interface Actor {
   id: string | null;
   role: Role | 'system';
   label: string;
+  /** Granted separately from the role (users.tips_access): may read and answer the tip line. */
+  tips?: boolean;
 }
 
 export const SYSTEM_ACTOR: Actor = { id: null, role: 'system', label: 'system' };
@@ -27,7 +29,11 @@ export type Permission =
   | 'settings.manage'
   | 'audit.read'
   | 'partners.review'
-  | 'usage.read';
+  | 'usage.read'
+  // Set up or rotate the tip line's key (admins).
+  | 'tips.setup'
+  // Read, answer, assign, label and delete tips: only users granted it (see can()).
+  | 'tips.read';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   // Reporters see what partners did with their stories (usage), nothing more of the program.
@@ -38,12 +44,14 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   ]),
   admin: new Set([
     'story.create', 'story.edit.own', 'story.edit.any', 'story.publish', 'story.withdraw', 'story.correct',
-    'authors.manage', 'desks.manage', 'users.manage', 'settings.manage', 'audit.read', 'partners.review', 'usage.read',
+    'authors.manage', 'desks.manage', 'users.manage', 'settings.manage', 'audit.read', 'partners.review', 'usage.read', 'tips.setup',
   ]),
 };
 
 export function can(actor: Actor, permission: Permission): boolean {
   if (actor.role === 'system') return true;
+  // No role reads tips by itself: a source's words go only to people an admin chose.
+  if (permission === 'tips.read') return actor.tips === true;
   return GRANTS[actor.role].has(permission);
 }
 

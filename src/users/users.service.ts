@@ -23,7 +23,7 @@ export function toPublicUser(u: User): PublicUser {
 }
 
 export function actorFor(user: User): Actor {
-  return { id: user.id, role: user.role, label: user.email };
+  return { id: user.id, role: user.role, label: user.email, tips: Number(user.tips_access) === 1 };
 }
 
 export interface SessionInfo {
