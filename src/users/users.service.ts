@@ -15,11 +15,13 @@ export interface PublicUser {
   name: string;
   role: Role;
   status: User['status'];
+  /** May read the tip line (granted by an admin). */
+  tipsAccess: boolean;
   createdAt: string;
 }
 
 export function toPublicUser(u: User): PublicUser {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, createdAt: u.created_at };
+  return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, tipsAccess: Number(u.tips_access) === 1, createdAt: u.created_at };
 }
 
 export function actorFor(user: User): Actor {
@@ -93,6 +95,20 @@ export class UsersService {
       }
       throw err;
     }
+    return toPublicUser(await this.get(id));
+  }
+
+  /**
+   * Grants or revokes the tip line permission. Admins decide who reads tips; no role carries it.
+   * The change applies to the user's next request (sessions resolve the user each time).
+   */
+  async setTipsAccess(actor: Actor, id: string, granted: boolean): Promise<PublicUser> {
+    assertCan(actor, 'users.manage');
+    await this.get(id);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ tips_access: granted ? 1 : 0, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+      await recordAudit(trx, actor, granted ? 'user.tips_granted' : 'user.tips_revoked', { type: 'user', id });
+    });
     return toPublicUser(await this.get(id));
   }
 
