@@ -13,6 +13,7 @@ import { registerStatic } from './http/static.js';
 import { registerSodiumAssets } from './tips/assets.js';
 import { trustFunction } from './http/trust-proxy.js';
 import { registerSiteRoutes } from './site/routes.js';
+import { registerSourceTipRoutes } from './tips/source.routes.js';
 import { registerNewsroomRoutes } from './newsroom/routes.js';
 import { registerAdminApi } from './api/admin.routes.js';
 import { registerApiDocs } from './api/docs.js';
@@ -109,6 +110,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
 
   const staff = loadStaff(services);
   registerSiteRoutes(app, services);
+  await registerSourceTipRoutes(app, services);
   // The syndication program's public side: /republish (terms and application form), the pixel,
   // the partner portal (/partners) and partners' full-text feeds.
   await registerProgramRoutes(app, services);
