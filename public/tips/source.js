@@ -130,6 +130,7 @@ function stripMetadata(bytes) {
 
 function megabytes(n) {
   const mb = n / (1024 * 1024);
+  if (mb < 1) return `${Math.floor(n / 1024)} KB`;
   return `${mb >= 10 ? Math.floor(mb) : Math.floor(mb * 10) / 10} MB`;
 }
 

@@ -95,7 +95,8 @@ export async function registerSourceTipRoutes(app: FastifyInstance, services: Se
       async function errorPage(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
         const ctx = await loadSiteContext(services);
         const kept = partial.get(request);
-        const path = request.url.split('?')[0]!.replace(/\/+$/, '');
+        let path = request.url.split('?')[0]!;
+        while (path.endsWith('/')) path = path.slice(0, -1);
         const formError = status !== 429 && status < 500;
         if (request.method === 'POST' && path === '/tips' && formError) {
           const tipKey = await tips.activeKey();

@@ -166,8 +166,10 @@ function tooManyAttachments(): AppError {
   return new AppError('BAD_REQUEST', `Too many attachments: send at most ${MAX_ATTACHMENTS} files with one message (put more in a follow-up, or in a zip file).`);
 }
 
+/** A size limit as sources read it: "25 MB", "2.5 MB", "64 KB" (rounded down, never promising more). */
 export function megabytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);
+  if (mb < 1) return `${Math.floor(bytes / 1024)} KB`;
   return `${mb >= 10 ? Math.floor(mb) : Math.floor(mb * 10) / 10} MB`;
 }
 

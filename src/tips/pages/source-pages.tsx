@@ -178,6 +178,11 @@ export function SubmitPage(props: { ctx: SiteContext; tipKey: TipKeyInfo | undef
       ) : (
         <section class="tip-section tip-closed" aria-labelledby="tip-closed">
           <h2 id="tip-closed">Tips are not yet accepted here</h2>
+          {props.error && (
+            <div class="tip-alert" role="alert">
+              <p>{props.error}</p>
+            </div>
+          )}
           <p>This newsroom has not set up its tip line’s encryption key yet, so this page cannot take tips.</p>
           <OtherContacts ctx={ctx} />
         </section>
