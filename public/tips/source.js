@@ -316,5 +316,8 @@ async function enhance(form) {
   }
 }
 
-wireCopy(document);
-for (const form of document.querySelectorAll('form[data-tip-form]')) void enhance(form);
+// Also imported by Node tests for the metadata functions above, where there is no document.
+if (typeof document !== 'undefined') {
+  wireCopy(document);
+  for (const form of document.querySelectorAll('form[data-tip-form]')) void enhance(form);
+}
