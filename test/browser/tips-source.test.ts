@@ -11,7 +11,7 @@
  * - JavaScript off: the same plain form works (the server encrypts on arrival), with the same
  *   absence on disk and in the logs, and the reply is readable.
  * axe-core finds no violations on /tips, the codename and /tips/check; screenshots of desktop and
- * a 390 px phone go to /tmp/tips-*.png.
+ * a 390 px phone go to /tmp/tips-source-*.png.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -189,7 +189,7 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await page.goto(`${base}/tips`);
     await page.locator('#tip-mode[data-mode="browser"]').waitFor();
     await axe(page, '/tips');
-    await page.screenshot({ path: '/tmp/tips-submit-desktop.png', fullPage: true });
+    await page.screenshot({ path: '/tmp/tips-source-submit-desktop.png', fullPage: true });
     await page.getByLabel('Your message').fill(textCanary);
     await page.getByLabel('Attachments (optional)').setInputFiles([
       { name: 'ledger.txt', mimeType: 'text/plain', buffer: Buffer.concat([Buffer.from('page 1\n'), fileCanary]) },
@@ -205,7 +205,7 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await page.getByText('Copied.').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), codename);
     await axe(page, 'the codename (JavaScript)');
-    await page.screenshot({ path: '/tmp/tips-codename-desktop.png', fullPage: true });
+    await page.screenshot({ path: '/tmp/tips-source-codename-desktop.png', fullPage: true });
     assert.deepEqual(posts, ['/tips'], 'the tip was posted once');
     const wire = relay.sent();
     assert.ok(wire.includes('POST /tips HTTP/1.1') && wire.includes('name="sealed"'), 'the relay saw the encrypted form');
@@ -235,7 +235,7 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await reply(services, stored.conversation, key, replyText);
     await readReply(page, base, codename, replyText);
     await axe(page, '/tips/check with a reply');
-    await page.screenshot({ path: '/tmp/tips-check-desktop.png', fullPage: true });
+    await page.screenshot({ path: '/tmp/tips-source-check-desktop.png', fullPage: true });
     await page.goto(`${base}/tips/check`);
     await axe(page, '/tips/check');
     await context.close();
@@ -245,7 +245,7 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     const phonePage = await phone.newPage();
     await phonePage.goto(`${base}/tips`);
     await phonePage.locator('#tip-mode[data-mode="browser"]').waitFor();
-    await phonePage.screenshot({ path: '/tmp/tips-submit-mobile.png', fullPage: true });
+    await phonePage.screenshot({ path: '/tmp/tips-source-submit-mobile.png', fullPage: true });
     await phone.close();
 
     // ---- JavaScript off: encrypted on arrival -----------------------------------------------------
@@ -261,7 +261,7 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await plain.locator('output#tip-codename').waitFor();
     const plainCodename = (await plain.locator('output#tip-codename').innerText()).trim();
     assert.equal(await plain.getByRole('button', { name: 'Copy codename' }).count(), 0, 'no copy button without JavaScript');
-    await plain.screenshot({ path: '/tmp/tips-codename-nojs.png', fullPage: true });
+    await plain.screenshot({ path: '/tmp/tips-source-codename-nojs.png', fullPage: true });
     // axe-core runs as a script: check the page the no-JavaScript browser got in one that runs it.
     const noJsHtml = await plain.content();
     const checker = await contextFor(true);
@@ -282,7 +282,7 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     const plainReply = `We got your memo ${randomBytes(3).toString('hex')}`;
     await reply(services, plainStored.conversation, key, plainReply);
     await readReply(plain, base, plainCodename, plainReply);
-    await plain.screenshot({ path: '/tmp/tips-check-nojs.png', fullPage: true });
+    await plain.screenshot({ path: '/tmp/tips-source-check-nojs.png', fullPage: true });
     await noJs.close();
 
     // After a checkpoint (the WAL copied into the database file) nothing readable either.
