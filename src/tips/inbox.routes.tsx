@@ -23,7 +23,7 @@ import { requireStaffPage } from '../http/auth.js';
 import { verifyCsrf } from '../http/csrf.js';
 import { TIP_CONTENT_SECURITY_POLICY } from '../http/security.js';
 import { AppError } from '../errors.js';
-import { param, requirePermission, requireStaffJson, staff } from '../newsroom/http.js';
+import { param, query, requirePermission, requireStaffJson, staff } from '../newsroom/http.js';
 import { renderPage } from '../newsroom/render.js';
 import type { Services } from '../services.js';
 import { assertCan, can } from '../users/permissions.js';
@@ -73,7 +73,7 @@ export async function registerTipsInboxRoutes(app: FastifyInstance, services: Se
         request,
         reply,
         { title: 'Tip line setup', section: 'tips' },
-        h(TipSetupPage, { keys, csrf: s.csrfToken, canRead: can(s.actor, 'tips.read') }),
+        h(TipSetupPage, { keys, csrf: s.csrfToken, canRead: can(s.actor, 'tips.read'), done: query(request, 'done') === '1' }),
       );
     });
 

@@ -11,15 +11,24 @@ export interface SetupPageProps {
   csrf: string;
   /** Whether this admin may read the inbox (they get access when they set a key up). */
   canRead: boolean;
+  /** Just created or rotated (after the script's reload). */
+  done?: boolean;
 }
 
-export function TipSetupPage({ keys, csrf, canRead }: SetupPageProps) {
+export function TipSetupPage({ keys, csrf, canRead, done }: SetupPageProps) {
   const active = keys.find((k) => k.active);
   const rotating = !!active;
   return (
     <>
       <link rel="stylesheet" href="/assets/tips/inbox.css" />
       <PageHeader title="Tip line setup">{canRead && <a class="btn btn-secondary" href="/newsroom/tips">Open the tips inbox</a>}</PageHeader>
+      {done && active && (
+        <div class="flash flash-success" role="status">
+          <span>
+            The tip line key {active.fingerprint} is active. Sources can send tips now, and you can read them in the inbox.
+          </span>
+        </div>
+      )}
       <div class="two-col tips-setup">
         <section class="card stack" aria-labelledby="tips-keys-title">
           <h2 id="tips-keys-title">Keys</h2>
