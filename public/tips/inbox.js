@@ -336,7 +336,7 @@ function renderDetail() {
       'form',
       { id: 'tips-edit', class: 'stack tips-box', novalidate: true, onsubmit: saveEdit },
       el('h3', {}, 'Status, assignee and labels'),
-      el('div', { class: 'grid-2' }, el('div', { class: 'field' }, el('label', { for: 'tips-edit-status' }, 'Status'), statusSelect), el('div', { class: 'field' }, el('label', { for: 'tips-edit-assignee' }, 'Assigned to'), assigneeSelect)),
+      el('div', { class: 'grid-2' }, el('div', { class: 'field' }, el('label', { for: 'tips-edit-status' }, 'Status'), statusSelect), el('div', { class: 'field' }, el('label', { for: 'tips-edit-assignee' }, 'Assign to'), assigneeSelect)),
       el('div', { class: 'field' }, el('label', { for: 'tips-edit-labels' }, 'Labels'), el('p', { class: 'hint', id: 'tips-edit-labels-hint' }, 'Separate labels with commas; letters, digits, spaces, dots and hyphens, up to 32 characters each.'), labelsInput),
       el('p', { class: 'tips-status', id: 'tips-edit-status-msg', role: 'status', 'aria-live': 'polite' }),
       el('div', { class: 'button-row' }, el('button', { type: 'submit', class: 'btn btn-secondary' }, 'Save changes')),

@@ -22,7 +22,7 @@ export function TipInboxPage({ csrf, userId, canSetup, hasKey }: InboxPageProps)
             Tip line setup
           </a>
         )}
-        <button type="button" class="btn btn-ghost" id="tips-lock" hidden>
+        <button type="button" class="btn btn-secondary" id="tips-lock" hidden>
           Lock
         </button>
       </PageHeader>
