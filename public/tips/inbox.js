@@ -411,7 +411,7 @@ async function saveEdit(event) {
       setStatus('tips-edit-status-msg', `${err.message}`, true);
       const row = $('tips-edit').querySelector('.button-row');
       if (!row.querySelector('.tips-reload')) {
-        row.append(el('button', { type: 'button', class: 'btn btn-ghost tips-reload', onclick: () => openFromHash() }, 'Reload this tip'));
+        row.append(el('button', { type: 'button', class: 'btn btn-secondary tips-reload', onclick: () => openFromHash() }, 'Reload this tip'));
       }
     } else setStatus('tips-edit-status-msg', errorText(err), true);
   }

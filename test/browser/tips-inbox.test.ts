@@ -87,6 +87,7 @@ test('an admin sets up the tip line, unlocks the inbox in the browser, reads, do
     await page.getByRole('navigation', { name: 'Newsroom' }).getByRole('link', { name: 'Tips' }).click();
     await page.waitForURL(`${base}/newsroom/tips`);
     assert.match(await page.locator('main').innerText(), /An admin grants access/);
+    await axe(page, 'inbox without access');
     await page.getByRole('link', { name: 'Tip line setup' }).last().click();
     await page.waitForURL(`${base}/newsroom/tips/setup`);
     await page.locator('#tips-setup-form').waitFor({ state: 'visible' });

@@ -111,11 +111,11 @@ export function TipInboxPage({ csrf, userId, canSetup, hasKey }: InboxPageProps)
                 <p class="tips-status" id="tips-list-status" role="status" aria-live="polite"></p>
                 <ul id="tips-list" class="tips-list"></ul>
                 <nav class="pagination" id="tips-pages" aria-label="Pages" hidden>
-                  <button type="button" class="btn btn-ghost btn-small" id="tips-newer">
+                  <button type="button" class="btn btn-secondary btn-small" id="tips-newer">
                     ← Newer
                   </button>
                   <span id="tips-page-number"></span>
-                  <button type="button" class="btn btn-ghost btn-small" id="tips-older">
+                  <button type="button" class="btn btn-secondary btn-small" id="tips-older">
                     Older →
                   </button>
                 </nav>
