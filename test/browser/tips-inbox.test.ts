@@ -108,6 +108,9 @@ test('an admin sets up the tip line, unlocks the inbox in the browser, reads, do
     assert.match(await page.locator('main').innerText(), new RegExp(`${key.fingerprint} is active`));
     assert.equal(key.opslimit, (await loadSodium()).crypto_pwhash_OPSLIMIT_MODERATE, 'the browser used the moderate cost');
     await page.screenshot({ path: '/tmp/tips-inbox-setup-done.png', fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: '/tmp/tips-inbox-setup-mobile.png', fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // ---- a tip arrives --------------------------------------------------------------------------
     const tip = await seedTip(services, { text: TEXT_CANARY, attachments: [{ name: 'ledger scan.pdf', type: 'application/pdf', data: FILE_CANARY }] });

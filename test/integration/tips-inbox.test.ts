@@ -339,6 +339,19 @@ forEachDialect('tips inbox: random bodies and queries on every endpoint never gi
         assert.ok(r.statusCode < 500, `${url} ${payload} → ${r.statusCode}`);
       }
     }
+    // Oversized fields are refused by length before any pattern or decoder reads them.
+    const huge = 'a,'.repeat(400_000);
+    for (const [url, b] of [
+      [`/newsroom/tips/conversations/${c}`, { revision: 0, labels: huge }],
+      [`/newsroom/tips/conversations/${c}`, { revision: 0, labels: huge.split(',') }],
+      [`/newsroom/tips/conversations/${c}/replies`, { keyId: 'k', sealed: 'A'.repeat(1_500_000), sealedForSource: 'A'.repeat(1_500_000) }],
+      ['/newsroom/tips/keys', { key: { publicKey: 'A'.repeat(900_000) } }],
+    ] as const) {
+      const r = await post(t, t.admin, url, b);
+      assert.ok(r.statusCode >= 400 && r.statusCode < 500, `${url} → ${r.statusCode}`);
+    }
+    const longQuery = await get(t, t.admin, `/newsroom/tips/conversations?label=${'a'.repeat(5000)}`);
+    assert.equal(longQuery.statusCode, 400);
     const delRandom = await post(t, t.admin, '/newsroom/tips/conversations/%00/delete', {});
     assert.ok(delRandom.statusCode < 500);
   } finally {
