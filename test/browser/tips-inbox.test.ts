@@ -25,7 +25,8 @@ import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import { deriveCodenameSecrets } from '../../src/tips/codename.js';
 import { loadSodium, tipCrypto } from '../../src/tips/sodium.js';
 import { requireOrSkip } from '../helpers/dialects.js';
-import { seedTip } from '../helpers/tips.js';
+import { seedTip, setupTipKey } from '../helpers/tips.js';
+import { actorFor } from '../../src/users/users.service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -185,10 +186,33 @@ test('an admin sets up the tip line, unlocks the inbox in the browser, reads, do
     assert.equal(await services.tipStore.conversation(tip.conversationId), undefined);
     assert.match(await page.locator('#tips-list-status').innerText(), /No tips match/);
 
+    // ---- after a rotation: the new passphrase opens the new key, the older one the old tips -------
+    await seedTip(services, { text: 'OLD-KEY-TIP sealed before the rotation' });
+    const adminActor = actorFor((await services.users.findByEmail('admin@news.test'))!);
+    await setupTipKey(services, adminActor, 'a brand new passphrase for the tip line', true);
+    await seedTip(services, { text: 'NEW-KEY-TIP sealed after the rotation' });
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.locator('#tips-unlock').waitFor({ state: 'visible' });
+    await page.getByLabel('Passphrase (required)', { exact: true }).fill('a brand new passphrase for the tip line');
+    await page.getByText('Tips sealed to an older key').click();
+    await page.getByLabel('Passphrase of an older key').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('#tips-inbox').waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match(await page.locator('#tips-key-note').innerText(), /^Unlocked\./);
+    await page.locator('#tips-list a').nth(1).waitFor();
+    const seen: string[] = [];
+    for (const i of [0, 1]) {
+      await page.locator('#tips-list a').nth(i).click();
+      await page.locator('#tips-detail .tips-text').first().waitFor();
+      seen.push(await page.locator('#tips-detail .tips-text').first().innerText());
+    }
+    assert.deepEqual(seen.map((s) => s.split(' ')[0]).sort(), ['NEW-KEY-TIP', 'OLD-KEY-TIP']);
+
     // ---- the passphrase never left the browser; the canaries never went up either -------------------
     assert.ok(bodies.length >= 4, 'request bodies were captured');
     for (const body of bodies) {
       assert.equal(body.includes(PASSPHRASE), false, 'a request body carried the passphrase');
+      assert.equal(body.includes('a brand new passphrase'), false);
       assert.equal(body.includes('not the passphrase at all'), false);
       assert.equal(body.includes('which year the ledger'), false, 'the reply went up sealed');
     }
