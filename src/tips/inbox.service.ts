@@ -354,7 +354,8 @@ export class TipInbox {
     const revision = body.revision;
     if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) f.add('revision', 'is required: the revision of the tip you edited (a whole number)');
     for (const key of Object.keys(body)) {
-      if (!['revision', 'status', 'labels', 'assigneeId'].includes(key)) f.add(key.slice(0, 40), 'is not a known field');
+      // Named in the message, not as an error key: a key such as "constructor" must not index the errors object.
+      if (!['revision', 'status', 'labels', 'assigneeId'].includes(key)) f.add('body', `has a field this form does not know: ${JSON.stringify(key.slice(0, 40))}`);
     }
     if (body.status !== undefined) {
       if (body.status !== 'open' && body.status !== 'closed') f.add('status', 'must be open or closed');

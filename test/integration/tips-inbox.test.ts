@@ -252,7 +252,8 @@ forEachDialect('tips inbox: list, read, reply, assign, label, status with revisi
       [{ revision: 1, assigneeId: t.reporter.id }, 'assigneeId'],
       [{ revision: 1, assigneeId: 42 }, 'assigneeId'],
       [{ revision: 1 }, 'status'],
-      [{ revision: 1, other: 1 }, 'other'],
+      [{ revision: 1, other: 1 }, 'body'],
+      [{ revision: 1, constructor: 1, toString: 'x' }, 'body'],
     ] as const) {
       const r = await post(t, t.editor, edit, body);
       assert.equal(r.statusCode, 400, `${JSON.stringify(body)} → ${r.body}`);
@@ -315,7 +316,7 @@ forEachDialect('tips inbox: random bodies and queries on every endpoint never gi
     const gets = ['/newsroom/tips/conversations', '/newsroom/tips/keys', '/newsroom/tips/readers', `/newsroom/tips/conversations/${c}/attachments/${att!.id}`];
     const value = fc.oneof(fc.string({ maxLength: 60 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 10 }), { maxLength: 12 }), fc.double());
     const body = fc.oneof(
-      fc.dictionary(fc.constantFrom('key', 'rotate', 'revision', 'status', 'labels', 'assigneeId', 'keyId', 'sealed', 'sealedForSource', '__proto__', 'x'), value),
+      fc.dictionary(fc.constantFrom('key', 'rotate', 'revision', 'status', 'labels', 'assigneeId', 'keyId', 'sealed', 'sealedForSource', '__proto__', 'constructor', 'toString', 'x'), value),
       fc.jsonValue({ maxDepth: 3 }),
     );
     await fc.assert(
