@@ -11,6 +11,7 @@ import { mapError, registerErrorHandling, sendError } from './http/error-handler
 import { registerSecurityHeaders } from './http/security.js';
 import { registerStatic } from './http/static.js';
 import { registerSodiumAssets } from './tips/assets.js';
+import { registerTipsInboxRoutes } from './tips/inbox.routes.js';
 import { trustFunction } from './http/trust-proxy.js';
 import { registerSiteRoutes } from './site/routes.js';
 import { registerSourceTipRoutes } from './tips/source.routes.js';
@@ -126,6 +127,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
     await registerUsageNewsroomRoutes(scope, services);
     await registerAttributionRoutes(scope, services);
     await registerWebSubNewsroom(scope, services);
+    await registerTipsInboxRoutes(scope, services);
   });
   await registerApiDocs(app, services);
   // After the docs plugin, so the public application endpoint is in the OpenAPI document.

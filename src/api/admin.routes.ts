@@ -439,7 +439,13 @@ export async function registerAdminApi(app: FastifyInstance, services: Services)
         response: responses({ 200: S.User }),
       },
     },
-    async (request) => services.users.update(apiActor(request), request.params.id, request.body),
+    async (request) => {
+      const { tipsAccess, ...rest } = request.body;
+      const actor = apiActor(request);
+      let user = tipsAccess === undefined || Object.keys(rest).length > 0 ? await services.users.update(actor, request.params.id, rest) : undefined;
+      if (tipsAccess !== undefined) user = await services.users.setTipsAccess(actor, request.params.id, tipsAccess);
+      return user;
+    },
   );
 
   // ---- settings -------------------------------------------------------------------------------

@@ -395,12 +395,25 @@ export const UserCreateBody = Type.Object(
 );
 
 export const UserPatchBody = Type.Object(
-  { name: Type.Optional(Text(120)), role: Type.Optional(Role), status: Type.Optional(OneOf(['active', 'disabled'])) },
+  {
+    name: Type.Optional(Text(120)),
+    role: Type.Optional(Role),
+    status: Type.Optional(OneOf(['active', 'disabled'])),
+    tipsAccess: Type.Optional(Type.Boolean({ description: 'May read the tip line (no role has it by default)' })),
+  },
   { additionalProperties: false },
 );
 
 export const User = Type.Object(
-  { id: Type.String(), email: Type.String(), name: Type.String(), role: Role, status: OneOf(['active', 'disabled']), createdAt: Timestamp() },
+  {
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.String(),
+    role: Role,
+    status: OneOf(['active', 'disabled']),
+    tipsAccess: Type.Boolean({ description: 'May read the tip line' }),
+    createdAt: Timestamp(),
+  },
   { title: 'User' },
 );
 

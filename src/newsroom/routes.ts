@@ -100,6 +100,7 @@ export function registerNewsroomRoutes(app: FastifyInstance, services: Services)
   app.post('/newsroom/users/:id/status', formBy('users.manage'), users.setStatus);
   app.post('/newsroom/users/:id/password', formBy('users.manage'), users.resetPassword);
   app.post('/newsroom/users/:id/tokens/revoke', formBy('users.manage'), users.revokeTokens);
+  app.post('/newsroom/users/:id/tips', formBy('users.manage'), users.setTipsAccess);
 
   // ---- own account (everyone) -----------------------------------------------------------------
   app.get('/newsroom/account', page, account.show);

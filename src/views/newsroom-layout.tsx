@@ -9,7 +9,7 @@ import { can, type Actor, type Permission } from '../users/permissions.js';
 
 export type NewsroomSection =
   | 'stories' | 'new-story' | 'authors' | 'desks' | 'users' | 'settings' | 'audit' | 'account' | 'login' | 'none'
-  | 'partners' | 'licenses' | 'usage';
+  | 'partners' | 'licenses' | 'usage' | 'tips';
 
 export interface NewsroomViewer {
   email: string;
@@ -42,7 +42,8 @@ interface NavItem {
   section: NewsroomSection;
   href: string;
   label: string;
-  permission?: Permission;
+  /** Shown when the viewer has any of these. */
+  permission?: Permission | Permission[];
 }
 
 const NAV: NavItem[] = [
@@ -56,6 +57,7 @@ const NAV: NavItem[] = [
   { section: 'licenses', href: '/newsroom/license-profiles', label: 'Licenses', permission: 'partners.review' },
   { section: 'settings', href: '/newsroom/settings', label: 'Settings', permission: 'settings.manage' },
   { section: 'audit', href: '/newsroom/audit', label: 'Audit log', permission: 'audit.read' },
+  { section: 'tips', href: '/newsroom/tips', label: 'Tips', permission: ['tips.read', 'tips.setup'] },
   { section: 'account', href: '/newsroom/account', label: 'Account' },
 ];
 
@@ -91,7 +93,7 @@ export function NewsroomLayout(props: NewsroomLayoutProps) {
             {viewer && (
               <nav class="mainnav" aria-label="Newsroom">
                 <ul>
-                  {NAV.filter((n) => !n.permission || can(viewer.actor, n.permission)).map((n) => (
+                  {NAV.filter((n) => !n.permission || [n.permission].flat().some((p) => can(viewer.actor, p))).map((n) => (
                     <li>
                       <a href={n.href} aria-current={n.section === section ? 'page' : undefined}>
                         {n.label}

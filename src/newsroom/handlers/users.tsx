@@ -135,6 +135,15 @@ export function userHandlers(services: Services) {
       return redirectWithFlash(reply, `/newsroom/users/${user.id}`, { kind: 'success', text: `New password set for ${user.email}.${ended}` }, secure);
     },
 
+    async setTipsAccess(request: FastifyRequest, reply: FastifyReply) {
+      const user = await loadUser(request);
+      const value = text(formFields(request.body), 'tipsAccess');
+      if (value !== 'yes' && value !== 'no') throw new AppError('VALIDATION', 'tipsAccess must be yes or no.', { details: { tipsAccess: ['must be yes or no'] } });
+      await services.users.setTipsAccess(staff(request).actor, user.id, value === 'yes');
+      const msg = value === 'yes' ? `${user.email} may now read tips (with the passphrase).` : `${user.email} may no longer read tips.`;
+      return redirectWithFlash(reply, `/newsroom/users/${user.id}`, { kind: 'success', text: msg }, secure);
+    },
+
     /** Two steps: the first POST shows what will stop working, the second (confirm=yes) revokes. */
     async revokeTokens(request: FastifyRequest, reply: FastifyReply) {
       const s = staff(request);

@@ -43,6 +43,7 @@ export function UsersPage({ users, values, errors, message, csrf, currentUserId 
                 <th scope="col">Name</th>
                 <th scope="col">Role</th>
                 <th scope="col">Status</th>
+                <th scope="col">Tips</th>
                 <th scope="col">Created</th>
               </tr>
             </thead>
@@ -58,6 +59,7 @@ export function UsersPage({ users, values, errors, message, csrf, currentUserId 
                     <RoleBadge role={u.role} />
                   </td>
                   <td>{u.status === 'active' ? 'Active' : <strong>Disabled</strong>}</td>
+                  <td>{u.tipsAccess ? 'May read' : <span class="muted">No</span>}</td>
                   <td>
                     <Time iso={u.createdAt} />
                   </td>
@@ -155,6 +157,19 @@ export function UserEditPage({ user, isSelf, csrf, values, errors, message, pass
             <div>
               <button type="submit" class="btn btn-secondary">
                 Set password
+              </button>
+            </div>
+          </form>
+          <form method="post" action={`/newsroom/users/${user.id}/tips`} class="card stack" aria-labelledby="user-tips-title">
+            <h2 id="user-tips-title">Tip line</h2>
+            <CsrfField token={csrf} />
+            <p>
+              {user.tipsAccess ? 'May read tips: opens the tips inbox (with the passphrase), answers, assigns and deletes tips.' : 'May not read tips. No role reads the tip line by itself.'}
+            </p>
+            <input type="hidden" name="tipsAccess" value={user.tipsAccess ? 'no' : 'yes'} />
+            <div>
+              <button type="submit" class={user.tipsAccess ? 'btn btn-danger' : 'btn btn-secondary'}>
+                {user.tipsAccess ? 'Revoke tips access' : 'May read tips: grant access'}
               </button>
             </div>
           </form>
