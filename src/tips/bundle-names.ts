@@ -62,8 +62,9 @@ export function safeFileName(name: string, fallback: string): string {
   if (s === '') s = fallback;
   let [base, ext] = splitExtension(s);
   if (WINDOWS_DEVICE.test(base)) base = `_${base}`;
-  const room = MAX_NAME_BYTES - utf8Length(ext);
-  base = trimDotsAndSpaces(cutToBytes(base, room));
+  base = cutToBytes(base, MAX_NAME_BYTES - utf8Length(ext));
+  // Windows drops a trailing dot or space; before an extension they are harmless ("a..txt").
+  if (ext === '') base = trimDotsAndSpaces(base);
   if (base === '') base = fallback;
   return `${base}${ext}`;
 }
