@@ -42,6 +42,23 @@ function splitExtension(name: string): [string, string] {
   return [name.slice(0, dot), name.slice(dot)];
 }
 
+/** Replaces halves of surrogate pairs that stand alone (not valid Unicode, so not valid in names). */
+function wellFormed(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += s.slice(i, i + 2);
+        i++;
+      } else out += '_';
+    } else if (c >= 0xdc00 && c <= 0xdfff) out += '_';
+    else out += s[i];
+  }
+  return out;
+}
+
 function trimDotsAndSpaces(s: string): string {
   let start = 0;
   let end = s.length;
@@ -57,7 +74,7 @@ function trimDotsAndSpaces(s: string): string {
  */
 export function safeFileName(name: string, fallback: string): string {
   let s = typeof name === 'string' ? name.slice(0, 4096) : '';
-  s = s.normalize('NFC').replace(INVISIBLE, '').replace(RESERVED_CHARS, '_');
+  s = wellFormed(s).normalize('NFC').replace(INVISIBLE, '').replace(RESERVED_CHARS, '_');
   s = trimDotsAndSpaces(s);
   if (s === '') s = fallback;
   let [base, ext] = splitExtension(s);
