@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -249,6 +249,11 @@ forEachDialect('tips export writes a checked, ciphertext-only bundle that decryp
     const serverTip = await seedServerTip(services, 'placeholder codename for the plain form', 'sent without JavaScript');
     await services.database.db.updateTable('tip_conversations').set({ labels: JSON.stringify(['council', 'follow up']), status: 'open' }).where('id', '=', first.conversationId).execute();
 
+    const status = await cli(['tips', 'status'], { env });
+    assertOk(status);
+    assert.match(status.stdout, /^Tips: 2 \(1 new, 1 open\); 4 messages, 3 attachments; [\d.]+ KiB of ciphertext\.$/m);
+    assert.doesNotMatch(status.stdout, /CANARY|ledger|notes/, 'status shows no content or names');
+
     // Export refuses a non-empty target and leaves it alone.
     const busy = path.join(dir, 'busy');
     await mkdir(busy);
@@ -415,6 +420,25 @@ describe('tips decrypt on hostile, damaged or rotated bundles', () => {
     assert.match(r2.stdout, /Decrypted 3 of 3 tips/);
     assert.equal(await readFile(path.join(both, old, 'old.txt'), 'utf8'), 'old attachment');
     assert.match(await readFile(path.join(both, old, '02-newsroom-reply.txt'), 'utf8'), /a reply sealed to the new key/);
+  });
+
+  test('a large export reports progress on stderr and its attachments come back whole', async () => {
+    const big = Array.from({ length: 4 }, (_, i) => ({ name: `scan-${i}.bin`, type: 'application/octet-stream', data: randomBytes(4.5 * 1024 * 1024) }));
+    const id = (await seedTip(services, { text: 'four large scans', attachments: big })).conversationId;
+    try {
+      const bundle = path.join(dir, 'large');
+      const r = await cli(['tips', 'export', '--out', bundle], { env });
+      assertOk(r);
+      assert.match(r.stderr, /^Exporting… \d+%$/m);
+      assert.match(r.stderr, /^Exporting… 100%$/m);
+      const plain = path.join(dir, 'large-plain');
+      assertOk(await decryptElsewhere(bundle, plain, [NEW, OLD]));
+      const folder = await folderOf(id);
+      for (const [i, a] of big.entries()) assert.ok((await readFile(path.join(plain, folder, `scan-${i}.bin`))).equals(a.data), `scan ${i}`);
+    } finally {
+      // The other tests' expectations do not include this tip.
+      await services.tipStore.delete(id);
+    }
   });
 
   test('attachment names are made safe: no separators, no "..", no controls or overrides, capped, de-duplicated', async () => {
