@@ -155,15 +155,18 @@ function messageName(m: BundleMessage, width: number, failed: boolean): string {
 }
 
 function formatSize(n: number): string {
-  if (n < 1024) return `${n} bytes`;
+  if (n < 1024) return `${n} ${n === 1 ? 'byte' : 'bytes'}`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Source-supplied text shown in our own headers: one line, no control characters. */
+/**
+ * Source-supplied text shown in our own headers: one line, with control and direction characters
+ * spelled out ("evil[U+202E]gpj.exe"), so an editor sees what the name really was.
+ */
 function oneLine(s: string, max = 200): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').slice(0, max);
+  return s.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
 }
 
 function keyLabel(keys: ReadonlyMap<string, BundleKey>, id: string): string {
@@ -255,7 +258,12 @@ async function decryptTip(
   }
   result.problems.push(...failures.values());
   result.messagesOpened = opened.size;
-  for (const m of tip.messages) if (!opened.has(m.seq)) result.problems.push(...(m.attachments.length > 0 ? [`the ${m.attachments.length} attachment(s) of message ${m.seq} cannot be opened without it`] : []));
+  // An attachment's key travels inside its message: no message, no attachment.
+  for (const m of tip.messages) {
+    if (!opened.has(m.seq) && m.attachments.length > 0) {
+      result.problems.push(`the ${m.attachments.length === 1 ? 'attachment' : `${m.attachments.length} attachments`} of message ${m.seq} cannot be opened without it`);
+    }
+  }
   if (opened.size === 0) return result;
 
   const folder = uniqueName(folderName(tip), takenFolders);

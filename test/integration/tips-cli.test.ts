@@ -454,6 +454,8 @@ describe('tips decrypt on hostile, damaged or rotated bundles', () => {
     assert.equal(await readFile(path.join(plain, hostile, '01-source (2).txt'), 'utf8'), 'five', 'an attachment cannot take the name of a message file');
     assert.equal(await readFile(path.join(plain, hostile, '01-source.txt'), 'utf8').then((t) => t.endsWith('hostile names\n')), true);
     assert.equal(await readFile(path.join(plain, hostile, '_.._.._etc_passwd'), 'utf8'), 'one');
+    // The message file says what each name really was, invisible characters spelled out.
+    assert.match(await readFile(path.join(plain, hostile, '01-source.txt'), 'utf8'), /^ {2}photogpj\.exe {2}\(sent as "photo\[U\+202E\]gpj\.exe"\) {2}5 bytes, image\/jpeg$/m);
     const fresh = (await readdir(path.join(plain, await folderOf(tips.new)))).sort();
     assert.deepEqual(fresh.filter((n) => !/^0\d-/.test(n)), ['_CON', 'attachment-1-2', 'bashrc'].sort());
     // Nothing escaped the output directory.
