@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { reportError } from './output.js';
+import { tipsCommand } from './tips-commands.js';
 
 const ROLES = ['admin', 'editor', 'reporter'];
 
@@ -135,6 +136,8 @@ export function buildProgram(): Command {
     .option('--force', 'replace an existing database')
     .addHelpText('after', examples([['freewire restore backups/freewire-2026-12-01.db --force', 'roll back to a backup']]))
     .action(action(async (file: string, opts: { force?: boolean }) => (await import('./backup.js')).restore(file, opts)));
+
+  program.addCommand(tipsCommand(program));
 
   program.addHelpText(
     'after',
