@@ -236,6 +236,17 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await readReply(page, base, codename, replyText);
     await axe(page, '/tips/check with a reply');
     await page.screenshot({ path: '/tmp/tips-source-check-desktop.png', fullPage: true });
+    // A follow-up from the conversation page, encrypted in the browser too.
+    await page.locator('#tip-mode[data-mode="browser"]').waitFor();
+    const followCanary = `Follow-up canary ${randomBytes(6).toString('hex')}`;
+    await page.getByLabel('Your message').fill(followCanary);
+    await page.getByRole('button', { name: 'Encrypt and send' }).click();
+    await page.getByText('Your message was sent.').waitFor();
+    assert.equal(await page.getByLabel('Your message').inputValue(), '', 'the form is cleared for another message');
+    assert.ok(!relay.sent().includes(followCanary), 'the follow-up travelled encrypted');
+    const followed = await services.tipStore.messages(stored.conversation.id);
+    assert.deepEqual(followed.map((m) => m.author), ['source', 'newsroom', 'source']);
+    assert.equal(tipCrypto.openMessage(await loadSodium(), new Uint8Array(followed[2]!.sealed), await unlockTipKey(key)).text, followCanary);
     await page.goto(`${base}/tips/check`);
     await axe(page, '/tips/check');
     await context.close();
