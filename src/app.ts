@@ -52,7 +52,8 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
           // Never log secrets or addresses: tokens travel in headers and cookies, and the tip
           // line promises sources that their address is not recorded. Query strings are dropped;
           // secret path segments (feed, invitation and pixel tokens) become [redacted].
-          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+          // @fastify/multipart logs every request header (cookies included) at trace as busboyOptions.
+          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'busboyOptions.headers'],
           serializers: {
             req: (req) => ({ method: req.method, url: secretPaths.redactPath(req.url) }),
           },

@@ -9,6 +9,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 
 const HOUR_MS = 60 * 60 * 1000;
+/**
+ * Addresses counted per hour before new ones share one count: a flood from many addresses (an
+ * IPv6 block) then spends a single allowance instead of the process's memory.
+ */
+export const MAX_TRACKED = 100_000;
+const OVERFLOW = 'overflow';
 
 export class HourlyLimiter {
   private hour = -1;
@@ -33,7 +39,8 @@ export class HourlyLimiter {
       this.key = randomBytes(32);
       this.counts = new Map();
     }
-    const id = createHmac('sha256', this.key).update(address).digest('base64url');
+    let id = createHmac('sha256', this.key).update(address).digest('base64url');
+    if (!this.counts.has(id) && this.counts.size >= MAX_TRACKED) id = OVERFLOW;
     const n = (this.counts.get(id) ?? 0) + 1;
     this.counts.set(id, n);
     if (n > this.max) {

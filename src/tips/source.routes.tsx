@@ -152,7 +152,9 @@ export async function registerSourceTipRoutes(app: FastifyInstance, services: Se
         );
       });
     },
-    { prefix: '/tips' },
+    // Never trace here: at trace level the multipart plugin logs every request header (address,
+    // agent, referrer). Debug and above log no request data.
+    { prefix: '/tips', logLevel: services.config.logLevel === 'trace' ? 'debug' : services.config.logLevel },
   );
 
   /**

@@ -190,6 +190,9 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await page.locator('#tip-mode[data-mode="browser"]').waitFor();
     await axe(page, '/tips');
     await page.screenshot({ path: '/tmp/tips-source-submit-desktop.png', fullPage: true });
+    // Nothing to send: the page says so, and nothing is posted.
+    await page.getByRole('button', { name: 'Encrypt and send' }).click();
+    await page.getByRole('alert').getByText('Write a message or attach a file.').waitFor();
     await page.getByLabel('Your message').fill(textCanary);
     await page.getByLabel('Attachments (optional)').setInputFiles([
       { name: 'ledger.txt', mimeType: 'text/plain', buffer: Buffer.concat([Buffer.from('page 1\n'), fileCanary]) },
@@ -236,6 +239,17 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await readReply(page, base, codename, replyText);
     await axe(page, '/tips/check with a reply');
     await page.screenshot({ path: '/tmp/tips-source-check-desktop.png', fullPage: true });
+    // A follow-up from the conversation page, encrypted in the browser too.
+    await page.locator('#tip-mode[data-mode="browser"]').waitFor();
+    const followCanary = `Follow-up canary ${randomBytes(6).toString('hex')}`;
+    await page.getByLabel('Your message').fill(followCanary);
+    await page.getByRole('button', { name: 'Encrypt and send' }).click();
+    await page.getByText('Your message was sent.').waitFor();
+    assert.equal(await page.getByLabel('Your message').inputValue(), '', 'the form is cleared for another message');
+    assert.ok(!relay.sent().includes(followCanary), 'the follow-up travelled encrypted');
+    const followed = await services.tipStore.messages(stored.conversation.id);
+    assert.deepEqual(followed.map((m) => m.author), ['source', 'newsroom', 'source']);
+    assert.equal(tipCrypto.openMessage(await loadSodium(), new Uint8Array(followed[2]!.sealed), await unlockTipKey(key)).text, followCanary);
     await page.goto(`${base}/tips/check`);
     await axe(page, '/tips/check');
     await context.close();
@@ -255,6 +269,11 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     const plain = await noJs.newPage();
     await plain.goto(`${base}/tips`);
     assert.match(await plain.locator('#tip-mode').innerText(), /our server will encrypt/);
+    // The server's refusal re-renders the form with the message, in the site's frame.
+    await plain.getByRole('button', { name: 'Encrypt and send' }).click();
+    await plain.getByRole('alert').getByText(/Write a message or attach a file/).waitFor();
+    await plain.screenshot({ path: '/tmp/tips-source-error-nojs.png', fullPage: true });
+    const errorHtml = await plain.content();
     await plain.getByLabel('Your message').fill(plainCanary);
     await plain.getByLabel('Attachments (optional)').setInputFiles([{ name: 'memo.txt', mimeType: 'text/plain', buffer: plainFileCanary }]);
     await plain.getByRole('button', { name: 'Encrypt and send' }).click();
@@ -269,6 +288,9 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await checkPage.route(`${base}/tips-codename-preview`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: noJsHtml }));
     await checkPage.goto(`${base}/tips-codename-preview`);
     await axe(checkPage, 'the codename page (no JavaScript)');
+    await checkPage.route(`${base}/tips-error-preview`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: errorHtml }));
+    await checkPage.goto(`${base}/tips-error-preview`);
+    await axe(checkPage, 'the refused form (no JavaScript)');
     await checker.close();
     const moreNeedles = needles([
       { label: 'plain canary', bytes: Buffer.from(plainCanary) },

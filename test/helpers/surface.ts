@@ -226,12 +226,12 @@ export function sessions(w: World): Session[] {
  */
 export async function crawlForms(w: World, maxPages = 120): Promise<FoundForm[]> {
   const starts: Record<Identity, string[]> = {
-    anonymous: ['/', '/republish', '/newsroom/login', '/partners/login', w.invitationPath],
+    anonymous: ['/', '/republish', '/newsroom/login', '/partners/login', w.invitationPath, '/tips', '/tips/check'],
     partner: ['/partners', '/partners/keys', '/partners/follows', '/partners/stories'],
     admin: ['/newsroom', '/newsroom/stories/new', `/newsroom/stories/${w.storyId}`, '/newsroom/authors/new', '/newsroom/partners', '/newsroom/partners/rules', '/newsroom/license-profiles/new'],
   };
   const prefix: Record<Identity, RegExp> = {
-    anonymous: /^\/(republish|newsroom\/login|partners\/(login|invite))/,
+    anonymous: /^\/(republish|newsroom\/login|partners\/(login|invite)|tips)/,
     partner: /^\/partners(\/|$)/,
     admin: /^\/newsroom(\/|$)/,
   };

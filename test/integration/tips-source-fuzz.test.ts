@@ -49,21 +49,22 @@ function multipart(parts: Part[], boundary: string): Buffer {
 }
 
 const request = fc.record({
-  method: fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'HEAD'),
+  method: fc.constantFrom('GET', 'POST', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'HEAD'),
   path: fc.constantFrom('/tips', '/tips/', '/tips/check', '/tips/check/follow-up', '/tips?x=1', '/tips/check?codename=a'),
-  encoding: fc.constantFrom('multipart', 'multipart', 'urlencoded', 'json', 'garbage', 'none', 'broken-multipart'),
-  withToken: fc.boolean(),
+  encoding: fc.constantFrom('multipart', 'multipart', 'multipart', 'urlencoded', 'json', 'garbage', 'none', 'broken-multipart'),
+  token: fc.constantFrom('valid', 'valid', 'forged', 'none'),
+  withMessage: fc.boolean(),
   withCodename: fc.boolean(),
-  parts: fc.array(part, { maxLength: 8 }),
+  parts: fc.oneof(fc.constant([] as Part[]), fc.array(part, { maxLength: 8 })),
   raw: fc.uint8Array({ maxLength: 500 }),
   accept: fc.constantFrom(undefined, 'application/json', 'text/html', '*/*'),
 });
 
-test('fuzz: every tip endpoint answers below 500, with the blind headers and no cookie', { timeout: 600_000 }, async () => {
+test('fuzz: every tip endpoint answers below 500, with the blind headers and no cookie', { timeout: 600_000 }, async (t) => {
   const tdb = await createTestDatabase('sqlite');
-  const t = await buildTestApp(tdb, { FREEWIRE_TIP_RATE_LIMIT: '1000000', FREEWIRE_TIP_MAX_BYTES: '4096' });
+  const tapp = await buildTestApp(tdb, { FREEWIRE_TIP_RATE_LIMIT: '1000000', FREEWIRE_TIP_MAX_BYTES: '4096' });
   try {
-    await setupTipKey(t.services, actorFor(await t.services.users.get(t.admin.id)));
+    await setupTipKey(tapp.services, actorFor(await tapp.services.users.get(tapp.admin.id)));
     const codename = generateCodename();
     let n = 0;
     const statuses = new Map<number, number>();
@@ -74,10 +75,13 @@ test('fuzz: every tip endpoint answers below 500, with the blind headers and no 
         if (req.accept) headers.accept = req.accept;
         let payload: string | Buffer | undefined;
         const parts = [...req.parts];
+        if (req.withMessage) parts.unshift({ name: 'message', value: 'A tip.', file: undefined });
         if (req.withCodename) parts.unshift({ name: 'codename', value: codename, file: undefined });
-        if (req.withToken) {
-          const page = await t.app.inject({ url: '/tips' });
+        if (req.token === 'valid') {
+          const page = await tapp.app.inject({ url: '/tips' });
           parts.unshift({ name: 'token', value: /name="token" value="([^"]+)"/.exec(page.body)![1]!, file: undefined });
+        } else if (req.token === 'forged') {
+          parts.unshift({ name: 'token', value: `${Date.now() + 1000}.${randomBytes(6).toString('base64url')}.${randomBytes(32).toString('base64url')}`, file: undefined });
         }
         if (req.method !== 'GET' && req.method !== 'HEAD') {
           switch (req.encoding) {
@@ -109,7 +113,7 @@ test('fuzz: every tip endpoint answers below 500, with the blind headers and no 
               break;
           }
         }
-        const r = await t.app.inject({ method: req.method as 'GET', url: req.path, headers, payload, remoteAddress: `10.1.${n >> 8 & 255}.${n & 255}` });
+        const r = await tapp.app.inject({ method: req.method as 'GET', url: req.path, headers, payload, remoteAddress: `10.1.${n >> 8 & 255}.${n & 255}` });
         statuses.set(r.statusCode, (statuses.get(r.statusCode) ?? 0) + 1);
         const label = `${req.method} ${req.path} (${req.encoding}) → ${r.statusCode}: ${r.body.slice(0, 200)}`;
         assert.ok(r.statusCode < 500, label);
@@ -120,9 +124,10 @@ test('fuzz: every tip endpoint answers below 500, with the blind headers and no 
       }),
       { numRuns: RUNS },
     );
+    t.diagnostic(`answers: ${[...statuses].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
     assert.ok(statuses.size > 3, `only statuses ${[...statuses.keys()].join(', ')}`);
   } finally {
-    await t.close();
+    await tapp.close();
     await tdb.drop();
   }
 });

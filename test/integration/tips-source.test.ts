@@ -352,3 +352,45 @@ forEachDialect('tips: submissions and codename attempts are limited per address 
     await t.close();
   }
 });
+
+forEachDialect('tips: at log level trace, no line holds the sender’s address, agent, referrer or words', async (_t, tdb) => {
+  const { buildApp } = await import('../../src/app.js');
+  const { loadConfig } = await import('../../src/config.js');
+  const { createServices } = await import('../../src/services.js');
+  const { SYSTEM_ACTOR } = await import('../../src/users/permissions.js');
+  const config = loadConfig({ FREEWIRE_DATA_DIR: '/tmp/freewire-test-unused', FREEWIRE_PUBLIC_URL: 'http://news.test', FREEWIRE_DEMO_CONTENT: 'false', FREEWIRE_LOG_LEVEL: 'trace', FREEWIRE_TRUST_PROXY: 'true', FREEWIRE_TIP_RATE_LIMIT: '4' });
+  const services = createServices(config, tdb.database);
+  const admin = await services.users.create(SYSTEM_ACTOR, { email: 'admin@news.test', role: 'admin', password: 'admin-password-123' });
+  await setupTipKey(services, actorFor(await services.users.get(admin.id)));
+  const lines: string[] = [];
+  const app = await buildApp({ services, logStream: { write: (line: string) => void lines.push(line) } });
+  await app.ready();
+  try {
+    const canary = `log canary ${randomBytes(6).toString('hex')}`;
+    const address = '192.0.2.55';
+    const agent = `AgentCanary/${randomBytes(4).toString('hex')}`;
+    const referrer = `https://referrer-canary-${randomBytes(4).toString('hex')}.example/`;
+    const headers = { 'x-forwarded-for': address, 'user-agent': agent, referer: referrer };
+    const send = async (parts: Part[], url = '/tips') => {
+      const body = multipartBody(parts);
+      return app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': body.contentType }, payload: body.payload });
+    };
+    const token = async () => /name="token" value="([^"]+)"/.exec((await app.inject({ url: '/tips', headers })).body)![1]!;
+    assert.equal((await send(plainParts(await token(), canary, [{ name: `${canary}.txt`, type: 'text/plain', data: Buffer.from(canary) }]))).statusCode, 201);
+    assert.equal((await send(plainParts('forged.token.value', canary, []))).statusCode, 403);
+    assert.equal((await send([{ name: 'message', value: canary }])).statusCode, 400);
+    assert.equal((await send(plainParts(await token(), canary, [], generateCodename()), '/tips/check/follow-up')).statusCode, 201);
+    assert.equal((await send(plainParts(await token(), canary, []))).statusCode, 429);
+    await app.inject({ method: 'POST', url: '/tips/check', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: `codename=${encodeURIComponent(canary)}` });
+    await app.inject({ method: 'POST', url: '/tips/check', headers: { ...headers, 'content-type': 'application/json' }, payload: `{"codename": "${canary}"` });
+    await app.inject({ url: '/tips/no-such-page', headers });
+    await app.inject({ url: `/tips/check?codename=${encodeURIComponent(canary)}`, headers });
+    assert.ok(lines.length > 10, 'the requests were logged');
+    const log = lines.join('');
+    for (const needle of [canary, canary.replace(/ /g, '%20'), canary.replace(/ /g, '+'), address, agent, referrer]) {
+      assert.ok(!log.includes(needle), `the log holds ${needle}: ${lines.filter((l) => l.includes(needle)).join('').slice(0, 600)}`);
+    }
+  } finally {
+    await app.close();
+  }
+});

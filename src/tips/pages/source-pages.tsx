@@ -24,14 +24,15 @@ const head = (withScript: boolean) => (
   </>
 );
 
-function TipFrame(props: { ctx: SiteContext; title: string; path: string; script?: boolean; children: ComponentChildren }) {
+function TipFrame(props: { ctx: SiteContext; title: string; path: string; script?: boolean; indexable?: boolean; children: ComponentChildren }) {
   return (
     <SiteLayout
       ctx={props.ctx}
       title={props.title}
       description={`Send ${props.ctx.settings.siteName} a confidential tip.`}
       path={props.path}
-      robots="noindex, nofollow"
+      // The tip page itself should be found; codenames, replies and errors never.
+      {...(props.indexable ? {} : { robots: 'noindex, nofollow' })}
       head={head(props.script ?? false)}
       bodyClass="tips-body"
     >
@@ -159,7 +160,7 @@ export function MessageForm(props: {
 export function SubmitPage(props: { ctx: SiteContext; tipKey: TipKeyInfo | undefined; token: string; limits: TipLimits; text?: string; error?: string }) {
   const { ctx, tipKey } = props;
   return (
-    <TipFrame ctx={ctx} title="Send us a tip" path="/tips" script={Boolean(tipKey)}>
+    <TipFrame ctx={ctx} title="Send us a tip" path="/tips" script={Boolean(tipKey)} indexable={!props.error}>
       <div class="page-header">
         <h1>Send us a tip</h1>
         <p class="tip-lede">Tell {ctx.settings.siteName} what you know. This page is built to keep what you send confidential.</p>
