@@ -91,6 +91,44 @@ export async function openBundle(dir: string): Promise<OpenedBundle> {
   return { dir, manifest, keys: parseKeys(parseJson(keysData, KEYS_FILE)) };
 }
 
+/**
+ * Checks every file the manifest lists against its size and SHA-256, without any passphrase: is
+ * this copy whole? Returns the problems (empty when it is), including files the manifest does
+ * not know (which decrypt ignores, but which a faithful copy would not have).
+ */
+export async function verifyBundle(bundle: OpenedBundle): Promise<{ files: number; problems: string[] }> {
+  const problems: string[] = [];
+  const names = Object.keys(bundle.manifest.files).sort();
+  for (const name of names) {
+    // Paths come from the manifest here, so refuse any that could leave the bundle.
+    if (name.split('/').some((part) => part === '' || part === '.' || part === '..') || name.includes('\\') || name === MANIFEST_FILE) {
+      problems.push(`the manifest lists an invalid path ${JSON.stringify(name.slice(0, 200))}`);
+      continue;
+    }
+    try {
+      await readVerified(bundle, name);
+    } catch (err) {
+      if (!(err instanceof ItemProblem)) throw err;
+      problems.push(err.message);
+    }
+  }
+  const listed = new Set(names);
+  for (const name of await listFiles(bundle.dir)) {
+    if (name !== MANIFEST_FILE && !listed.has(name)) problems.push(`${oneLine(name, 200)} is not listed in the manifest`);
+  }
+  return { files: names.length, problems };
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await fs.readdir(path.join(dir, ...(prefix ? prefix.split('/') : [])), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
 export interface UnlockedKeys {
   pairs: Map<string, KeyPair>;
   /** Keys no passphrase opened, with the reason. */
