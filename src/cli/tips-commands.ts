@@ -70,6 +70,13 @@ export function tipsCommand(parent: Command): Command {
     .action(action(async (opts: { out: string }) => (await impl()).exportTips(opts)));
 
   tips
+    .command('verify')
+    .description('check a bundle (a copy, say) against the SHA-256 sums in its manifest; needs no passphrase, database or configuration')
+    .argument('<bundle-dir>', 'a directory written by freewire tips export')
+    .addHelpText('after', examples([['freewire tips verify /media/usb/tips-2026-12-03', 'did the copy arrive whole?']]))
+    .action(action(async (bundleDir: string) => (await impl()).verifyTips(bundleDir)));
+
+  tips
     .command('decrypt')
     .description('decrypt a bundle made by tips export into one folder per tip; needs no database or configuration, only the bundle and the passphrase(s), one per line on stdin')
     .argument('<bundle-dir>', 'a directory written by freewire tips export')

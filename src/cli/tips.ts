@@ -172,6 +172,30 @@ export async function exportTips(opts: { out: string }): Promise<void> {
   note(`  printf '%s\\n' "$PASSPHRASE" | freewire tips decrypt ${opts.out} --out PLAIN_DIR --passphrase-stdin`);
 }
 
+// ---- verify -----------------------------------------------------------------------------------
+
+/** Checks a bundle (e.g. a copy on a USB stick) against its manifest; needs no passphrase or database. */
+export async function verifyTips(bundleDir: string): Promise<void> {
+  const { openBundle, verifyBundle } = await import('../tips/bundle-decrypt.js');
+  let bundle;
+  try {
+    bundle = await openBundle(path.resolve(bundleDir));
+  } catch (err) {
+    if (err instanceof BundleError) throw new CliError(err.message);
+    throw err;
+  }
+  const digest = createHash('sha256')
+    .update(await fs.readFile(path.join(bundle.dir, MANIFEST_FILE)))
+    .digest('hex');
+  const { files, problems } = await verifyBundle(bundle);
+  for (const p of problems) note(`- ${p}`);
+  if (problems.length > 0) throw new CliError(`${bundleDir} does not match its manifest (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} above)`, 'Copy the bundle again from the original.');
+  const c = bundle.manifest.counts;
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  out(`All ${files + 1} files of ${bundleDir} match its manifest: ${n(c.tips, 'tip')}, ${n(c.messages, 'message')}, ${n(c.attachments, 'attachment')}, ${n(c.keys, 'key')}.`);
+  out(`SHA-256 of ${MANIFEST_FILE}: ${digest} (compare it with the one printed by tips export)`);
+}
+
 // ---- decrypt ----------------------------------------------------------------------------------
 
 export async function decryptTips(bundleDir: string, opts: { out: string; passphraseStdin?: boolean }): Promise<void> {

@@ -8,6 +8,7 @@
  * text, and every name written comes from bundle-names.ts.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { tipCrypto, type KeyPair, type OpenedMessage, type Sodium } from './sodium.js';
@@ -43,7 +44,8 @@ export interface OpenedBundle {
 /** Why one file could not be used. */
 class ItemProblem extends Error {}
 
-async function readVerified(bundle: { dir: string; manifest: BundleManifest }, name: string, maxBytes = MAX_FILE_BYTES): Promise<Buffer> {
+/** The file's path once it is known to exist as a regular file of the manifest's size. */
+async function checkedPath(bundle: { dir: string; manifest: BundleManifest }, name: string, maxBytes: number): Promise<{ full: string; sha256: string }> {
   const entry = bundle.manifest.files[name];
   if (!entry) throw new ItemProblem(`${name} is not listed in the manifest`);
   const full = path.join(bundle.dir, ...name.split('/'));
@@ -57,9 +59,27 @@ async function readVerified(bundle: { dir: string; manifest: BundleManifest }, n
   if (!stat.isFile()) throw new ItemProblem(`${name} is not a regular file`);
   if (stat.size !== entry.size) throw new ItemProblem(`${name} has ${stat.size} bytes, the manifest says ${entry.size} (cut short or altered)`);
   if (stat.size > maxBytes) throw new ItemProblem(`${name} is too large`);
+  return { full, sha256: entry.sha256 };
+}
+
+function altered(name: string): ItemProblem {
+  return new ItemProblem(`${name} was altered or damaged (its SHA-256 does not match the manifest)`);
+}
+
+/** A file's bytes, after checking them against the manifest. */
+async function readVerified(bundle: { dir: string; manifest: BundleManifest }, name: string, maxBytes = MAX_FILE_BYTES): Promise<Buffer> {
+  const { full, sha256 } = await checkedPath(bundle, name, maxBytes);
   const data = await fs.readFile(full);
-  if (createHash('sha256').update(data).digest('hex') !== entry.sha256) throw new ItemProblem(`${name} was altered or damaged (its SHA-256 does not match the manifest)`);
+  if (createHash('sha256').update(data).digest('hex') !== sha256) throw altered(name);
   return data;
+}
+
+/** The same check, streaming: verifying a bundle never holds a whole file in memory. */
+async function checkVerified(bundle: { dir: string; manifest: BundleManifest }, name: string): Promise<void> {
+  const { full, sha256 } = await checkedPath(bundle, name, Number.MAX_SAFE_INTEGER);
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(full)) hash.update(chunk as Buffer);
+  if (hash.digest('hex') !== sha256) throw altered(name);
 }
 
 function parseJson(data: Buffer, name: string): unknown {
@@ -89,6 +109,44 @@ export async function openBundle(dir: string): Promise<OpenedBundle> {
     throw err;
   }
   return { dir, manifest, keys: parseKeys(parseJson(keysData, KEYS_FILE)) };
+}
+
+/**
+ * Checks every file the manifest lists against its size and SHA-256, without any passphrase: is
+ * this copy whole? Returns the problems (empty when it is), including files the manifest does
+ * not know (which decrypt ignores, but which a faithful copy would not have).
+ */
+export async function verifyBundle(bundle: OpenedBundle): Promise<{ files: number; problems: string[] }> {
+  const problems: string[] = [];
+  const names = Object.keys(bundle.manifest.files).sort();
+  for (const name of names) {
+    // Paths come from the manifest here, so refuse any that could leave the bundle.
+    if (name.split('/').some((part) => part === '' || part === '.' || part === '..') || name.includes('\\') || name === MANIFEST_FILE) {
+      problems.push(`the manifest lists an invalid path ${JSON.stringify(name.slice(0, 200))}`);
+      continue;
+    }
+    try {
+      await checkVerified(bundle, name);
+    } catch (err) {
+      if (!(err instanceof ItemProblem)) throw err;
+      problems.push(err.message);
+    }
+  }
+  const listed = new Set(names);
+  for (const name of await listFiles(bundle.dir)) {
+    if (name !== MANIFEST_FILE && !listed.has(name)) problems.push(`${oneLine(name, 200)} is not listed in the manifest`);
+  }
+  return { files: names.length, problems };
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await fs.readdir(path.join(dir, ...(prefix ? prefix.split('/') : [])), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)));
+    else out.push(rel);
+  }
+  return out;
 }
 
 export interface UnlockedKeys {

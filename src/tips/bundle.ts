@@ -280,8 +280,9 @@ hour the tip arrived and the start of its id, with each message as a text file (
 keep that computer offline, encrypt its disk, and delete them when the story is done.
 
 Decrypting first checks every file against the SHA-256 sums in manifest.json, and reports
-any file that was damaged or altered; the rest is still decrypted. To check a copy by hand:
-the sums in manifest.json are those of the other files (sha256sum tips/*/* keys.json).
+any file that was damaged or altered; the rest is still decrypted. To check a copy without
+any passphrase, run: npx freewire tips verify THIS_DIRECTORY (or compare by hand: the sums
+in manifest.json are those of the other files, as sha256sum prints them).
 
 Contents: manifest.json (format, counts, sums), keys.json (public keys and passphrase-sealed
 secret keys, argon2id parameters), tips/<id>/tip.json (status, labels, hour-rounded times),

@@ -299,6 +299,12 @@ forEachDialect('tips export writes a checked, ciphertext-only bundle that decryp
     const stored = (await services.tipStore.attachmentData(attachmentRow!.id))!.data;
     assert.ok(everything.includes(stored), 'attachments are the stored ciphertext, byte for byte');
 
+    // A copy can be checked without a passphrase, database or configuration.
+    const verified = await cli(['tips', 'verify', bundle], { env: {} });
+    assertOk(verified);
+    assert.match(verified.stdout, /All 12 files of .* match its manifest: 2 tips, 4 messages, 3 attachments, 1 key\./);
+    assert.match(verified.stdout, new RegExp(createHash('sha256').update(manifestText).digest('hex')));
+
     // Decrypt on "another computer".
     const plain = path.join(dir, 'plain');
     const decrypted = await decryptElsewhere(bundle, plain, [TEST_PASSPHRASE]);
@@ -501,6 +507,11 @@ describe('tips decrypt on hostile, damaged or rotated bundles', () => {
     await writeFile(path.join(bundle, newMessage), m);
     manifest.files[newMessage]!.sha256 = createHash('sha256').update(m).digest('hex');
     await writeFile(manifestFile, JSON.stringify(manifest));
+
+    const verified = await cli(['tips', 'verify', bundle], { env: {} });
+    assertFailed(verified, /does not match its manifest \(2 problems above\)/);
+    assert.match(verified.stderr, /001-0\.attachment was altered or damaged/);
+    assert.match(verified.stderr, /001-1\.attachment has 10 bytes/);
 
     const plain = path.join(dir, 'tampered-plain');
     const r = await decryptElsewhere(bundle, plain, [OLD, NEW]);
