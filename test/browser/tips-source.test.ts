@@ -5,9 +5,12 @@
  * - JavaScript on: a tip with a canary sentence, a text file with a canary byte string and a
  *   JPEG whose EXIF block holds a third canary. No request body carries a canary; the codename is
  *   shown once; the data directory (database, WAL) and the logs hold neither canary, nor the
- *   browser's user agent, nor the X-Forwarded-For address (FREEWIRE_TRUST_PROXY=true). The
- *   editor's key opens the stored tip and finds both canaries (and no EXIF canary: the browser
- *   removed it). A reply added through the store is read at /tips/check with the codename.
+ *   browser's user agent, nor the X-Forwarded-For address (FREEWIRE_TRUST_PROXY=true). An
+ *   editor logs in, unlocks the inbox with the passphrase in the browser, reads the canary
+ *   sentence, downloads the attachment (the canary bytes) and replies from the inbox; the source
+ *   reads that reply at /tips/check with the codename. The editor's key, used in Node, also finds
+ *   no EXIF canary: the browser removed it. A `freewire backup` taken while the server runs holds
+ *   none of the canaries, the agent or the address either.
  * - JavaScript off: the same plain form works (the server encrypts on arrival), with the same
  *   absence on disk and in the logs, and the reply is readable.
  * axe-core finds no violations on /tips, the codename and /tips/check; screenshots of desktop and
@@ -18,7 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import net, { type AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -33,11 +38,44 @@ import { deriveCodenameSecrets } from '../../src/tips/codename.js';
 import { loadSodium, tipCrypto } from '../../src/tips/sodium.js';
 import type { TipKeyInfo } from '../../src/tips/keys.js';
 import { requireOrSkip } from '../helpers/dialects.js';
-import { setupTipKey, unlockTipKey } from '../helpers/tips.js';
+import { setupTipKey, TEST_PASSPHRASE, unlockTipKey } from '../helpers/tips.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const FORWARDED = '198.51.100.77';
+const BIN = fileURLToPath(new URL('../../bin/freewire.js', import.meta.url));
+
+/** `freewire backup FILE` against the data directory, as an operator runs it beside the server. */
+function backupTo(dataDir: string, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'backup', file], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FREEWIRE_DATA_DIR: dataDir, FREEWIRE_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`freewire backup exited ${code}: ${stderr}`))));
+  });
+}
+
+/** An editor in their own browser: logs in, unlocks the inbox in the tab, opens the newest tip. */
+async function editorOpensTip(browser: Browser, base: string, text: string): Promise<{ page: Page; close: () => Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(`${base}/newsroom/login`);
+  await page.getByLabel('Email').fill('admin@news.test');
+  await page.getByLabel('Password').fill('admin-password-123');
+  await page.getByRole('button', { name: /log in/i }).click();
+  await page.waitForURL((u) => u.pathname === '/newsroom' || u.pathname === '/newsroom/stories');
+  await page.goto(`${base}/newsroom/tips`);
+  await page.getByLabel('Passphrase (required)', { exact: true }).fill(TEST_PASSPHRASE);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.locator('#tips-list a').first().waitFor({ timeout: 20_000 });
+  await page.locator('#tips-list a').first().click();
+  await page.getByText(text).waitFor();
+  return { page, close: () => context.close() };
+}
 
 async function axe(page: Page, label: string): Promise<void> {
   const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
@@ -226,16 +264,24 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     ];
     // A checkpoint moves the WAL into the database file: both are scanned, before and after.
     assert.deepEqual(hits(dataDir, logs, needles()), []);
+    // The editor reads both canaries in the inbox, unlocked in their browser, and replies there.
+    const editor = await editorOpensTip(browser, base, textCanary);
+    const download = editor.page.waitForEvent('download');
+    await editor.page.getByRole('button', { name: /Download ledger\.txt/ }).click();
+    assert.ok(readFileSync((await (await download).path())!).includes(fileCanary), 'the editor downloads the canary file');
+    const replyText = `Thanks, we are looking into it ${randomBytes(3).toString('hex')}`;
+    await editor.page.getByLabel('Reply', { exact: true }).fill(replyText);
+    await editor.page.getByRole('button', { name: 'Send reply' }).click();
+    await editor.page.getByText('Reply sent.').waitFor();
+    await editor.close();
+
     const stored = await openTip(services, codename, key);
     assert.equal(stored.message.encrypted_in, 'browser');
-    assert.equal(stored.text, textCanary, 'the editor reads the canary sentence');
-    assert.ok(stored.files[0]!.includes(fileCanary), 'and the canary file');
+    assert.equal(stored.text, textCanary);
     assert.deepEqual(stored.refs.map((r) => r.name), ['ledger.txt', 'photo.jpg']);
     assert.ok(!stored.files[1]!.includes(exifCanary), 'the browser removed the EXIF block and the comment');
     assert.equal(stored.files[1]![0], 0xff, 'the image is still a JPEG');
 
-    const replyText = `Thanks, we are looking into it ${randomBytes(3).toString('hex')}`;
-    await reply(services, stored.conversation, key, replyText);
     await readReply(page, base, codename, replyText);
     await axe(page, '/tips/check with a reply');
     await page.screenshot({ path: '/tmp/tips-source-check-desktop.png', fullPage: true });
@@ -307,8 +353,13 @@ test('a source sends tips with and without JavaScript; nothing readable reaches 
     await plain.screenshot({ path: '/tmp/tips-source-check-nojs.png', fullPage: true });
     await noJs.close();
 
-    // After a checkpoint (the WAL copied into the database file) nothing readable either.
+    // After a checkpoint (the WAL copied into the database file) nothing readable either, and a
+    // backup taken while the server runs (it lands in the data directory, which is scanned) holds
+    // the tips as ciphertext only.
     await services.tipStore.delete('no-such-conversation');
+    const backupFile = path.join(dataDir, 'backup.db');
+    await backupTo(dataDir, backupFile);
+    assert.ok(statSync(backupFile).size > 0, 'the backup was written');
     assert.deepEqual(hits(dataDir, logs, moreNeedles), []);
     assert.ok(logs.some((l) => l.includes('"url":"/tips"')), 'the requests were logged (method and path only)');
   } finally {
