@@ -7,7 +7,7 @@ import sodium from '/assets/vendor/libsodium-wrappers.mjs';
 import * as tipCrypto from '/assets/tips/tip-crypto.mjs';
 
 const form = document.getElementById('tips-setup-form');
-const MIN_LENGTH = 16;
+const MIN_LENGTH = tipCrypto.PASSPHRASE_MIN_CHARS;
 
 /** A rough strength estimate: bits from length and the kinds of characters used. */
 function estimateBits(text) {
@@ -59,7 +59,8 @@ if (form) {
     status.classList.remove('tips-error');
     pass.removeAttribute('aria-invalid');
     again.removeAttribute('aria-invalid');
-    if (pass.value.length < MIN_LENGTH) return fail(`The passphrase must be at least ${MIN_LENGTH} characters long.`, pass);
+    const problem = tipCrypto.passphraseProblem(pass.value);
+    if (problem) return fail(`${problem[0].toUpperCase()}${problem.slice(1)}.`, pass);
     if (pass.value !== again.value) return fail('The two passphrases differ. Type the same passphrase twice.', again);
     if (!understood.checked) return fail('Tick the box to confirm that a lost passphrase cannot be recovered.', understood);
     button.disabled = true;

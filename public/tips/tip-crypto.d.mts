@@ -9,6 +9,11 @@ export const PAD_BLOCK: number;
 export const MAX_ATTACHMENTS: number;
 export const MAX_TEXT: number;
 
+export const PASSPHRASE_MIN_CHARS: number;
+export const PASSPHRASE_MIN_DISTINCT: number;
+export const PASSPHRASE_RULE: string;
+export function passphraseProblem(passphrase: string): string | undefined;
+
 export type TipCryptoErrorCode = 'WRONG_PASSPHRASE' | 'BAD_CIPHERTEXT' | 'BAD_PAYLOAD' | 'BAD_KEY';
 export class TipCryptoError extends Error {
   constructor(code: TipCryptoErrorCode, message: string);

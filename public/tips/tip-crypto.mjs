@@ -26,6 +26,25 @@ export const MAX_ATTACHMENTS = 5;
 /** Longest message text, in characters. */
 export const MAX_TEXT = 100_000;
 
+/** The passphrase rule, stated the same way by the setup page and `freewire tips setup`. */
+export const PASSPHRASE_MIN_CHARS = 16;
+export const PASSPHRASE_MIN_DISTINCT = 6;
+export const PASSPHRASE_RULE = `at least ${PASSPHRASE_MIN_CHARS} characters, at least ${PASSPHRASE_MIN_DISTINCT} of them different; four or more random words are best`;
+
+/**
+ * Why `passphrase` is too weak to seal the tip key, or undefined. The sealed key travels in every
+ * backup and export, where whoever holds a copy can guess offline for as long as they like (about
+ * a second of argon2id per guess and core): length is what resists that. Counted in characters
+ * (code points), not UTF-16 units or bytes.
+ */
+export function passphraseProblem(passphrase) {
+  const chars = [...passphrase];
+  if (passphrase.trim() !== passphrase) return 'the passphrase starts or ends with a space, which is easy to lose when it is typed again; remove it';
+  if (chars.length < PASSPHRASE_MIN_CHARS) return `the passphrase is too short (${chars.length} characters); use ${PASSPHRASE_RULE}`;
+  if (new Set(chars).size < PASSPHRASE_MIN_DISTINCT) return `the passphrase repeats too few characters; use ${PASSPHRASE_RULE}`;
+  return undefined;
+}
+
 export class TipCryptoError extends Error {
   /** @param {'WRONG_PASSPHRASE' | 'BAD_CIPHERTEXT' | 'BAD_PAYLOAD' | 'BAD_KEY'} code */
   constructor(code, message) {

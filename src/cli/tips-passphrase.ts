@@ -8,10 +8,8 @@ const MAX_STDIN_BYTES = 64 * 1024;
 const MAX_PASSPHRASES = 32;
 const MAX_PASSPHRASE_CHARS = 1024;
 
-/** The rule `tips setup` applies, as the help and the error state it. */
-export const PASSPHRASE_RULE = 'at least 12 characters, at least 6 of them different; four or more random words are best';
-const MIN_CHARS = 12;
-const MIN_DISTINCT = 6;
+/** The rule `tips setup` applies is the setup page's (public/tips/tip-crypto.mjs). */
+export { PASSPHRASE_RULE } from '../../public/tips/tip-crypto.mjs';
 
 /**
  * Every passphrase on stdin, one per line (several lines: several passphrases, for the keys of
@@ -38,15 +36,4 @@ export async function readPassphrasesFromStdin(usage: string): Promise<string[]>
   return lines;
 }
 
-/**
- * Why `passphrase` is too weak to seal the tip key, or undefined. The sealed key travels in every
- * backup and export, where whoever holds a copy can guess passphrases offline for as long as they
- * like (about a second of argon2id per guess and core): length is what resists that.
- */
-export function passphraseProblem(passphrase: string): string | undefined {
-  const chars = [...passphrase];
-  if (passphrase.trim() !== passphrase) return 'the passphrase starts or ends with a space, which is easy to lose when it is typed again; remove it';
-  if (chars.length < MIN_CHARS) return `the passphrase is too short (${chars.length} characters); use ${PASSPHRASE_RULE}`;
-  if (new Set(chars).size < MIN_DISTINCT) return `the passphrase repeats too few characters; use ${PASSPHRASE_RULE}`;
-  return undefined;
-}
+export { passphraseProblem } from '../../public/tips/tip-crypto.mjs';

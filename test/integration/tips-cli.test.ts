@@ -136,7 +136,7 @@ describe('tips setup, status, grant and revoke', () => {
     assertFailed(await cli(['tips', 'setup'], { env }), /needs --passphrase-stdin/);
     assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: '' }), /no passphrase on stdin/);
     assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: '\n\n' }), /no passphrase on stdin/);
-    assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: 'short pass\n' }), /too short \(10 characters\).*at least 12 characters/);
+    assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: 'short pass\n' }), /too short \(10 characters\).*at least 16 characters/);
     assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: 'abababababababab\n' }), /too few characters/);
     assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: ' padded passphrase here\n' }), /starts or ends with a space/);
     assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: 'first passphrase one\nsecond passphrase two\n' }), /one passphrase, and stdin has 2 lines/);
@@ -192,7 +192,7 @@ describe('tips setup, status, grant and revoke', () => {
       await database.close();
     }
 
-    assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: 'another long passphrase\n' }), new RegExp(`already has a key \\(fingerprint ${fingerprint}\\); nothing was changed`));
+    assertFailed(await cli(['tips', 'setup', '--passphrase-stdin'], { env, input: 'another long passphrase here\n' }), new RegExp(`already has a key \\(fingerprint ${fingerprint}\\); nothing was changed`));
     const status = await cli(['tips', 'status'], { env });
     assertOk(status);
     assert.match(status.stdout, new RegExp(`^${fingerprint}\\s+active`, 'm'));
