@@ -126,6 +126,9 @@ export async function start(): Promise<void> {
         ? `Newsroom: ${base}/newsroom — log in as ${admin.email} with password ${admin.password} (shown once; change it under Account)`
         : `Newsroom: ${base}/newsroom`,
     );
+    // The tip line is never set up with demo content: a demo passphrase would be a public one.
+    const tipKey = await services.tipKeys.active();
+    out(tipKey ? `Tip line: ${base}/tips (key ${tipKey.fingerprint})` : `Tip line: not set up yet; an admin sets it up at ${base}/newsroom/tips/setup`);
   } catch (err) {
     await background?.stop();
     await app?.close().catch(() => undefined);
