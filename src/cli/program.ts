@@ -3,26 +3,10 @@
  * `freewire --help` and the small commands do not load the web server.
  */
 import { Command, Option } from 'commander';
-import { reportError } from './output.js';
+import { action, examples } from './commands.js';
 import { tipsCommand } from './tips-commands.js';
 
 const ROLES = ['admin', 'editor', 'reporter'];
-
-function examples(lines: Array<[string, string]>): string {
-  const width = Math.max(...lines.map(([cmd]) => cmd.length));
-  return `\nExamples:\n${lines.map(([cmd, what]) => `  $ ${cmd.padEnd(width)}  # ${what}`).join('\n')}\n`;
-}
-
-/** Runs an action; any error becomes one "freewire: …" line and exit code 1. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (err) {
-      reportError(err);
-    }
-  };
-}
 
 export function buildProgram(): Command {
   const program = new Command('freewire')

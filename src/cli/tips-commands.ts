@@ -3,24 +3,8 @@
  * demand (src/cli/tips.ts), so `freewire --help` stays fast.
  */
 import { Command } from 'commander';
-import { reportError } from './output.js';
+import { action, examples } from './commands.js';
 import { PASSPHRASE_RULE } from './tips-passphrase.js';
-
-function examples(lines: Array<[string, string]>): string {
-  const width = Math.max(...lines.map(([cmd]) => cmd.length));
-  return `\nExamples:\n${lines.map(([cmd, what]) => `  $ ${cmd.padEnd(width)}  # ${what}`).join('\n')}\n`;
-}
-
-/** Any error becomes one "freewire: …" line and exit code 1 (as in program.ts). */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (err) {
-      reportError(err);
-    }
-  };
-}
 
 const impl = () => import('./tips.js');
 

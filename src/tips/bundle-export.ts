@@ -11,6 +11,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/database.js';
 import { hourOf } from './store.js';
+import { keyInfo } from './keys.js';
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -63,19 +64,8 @@ export async function writeBundle(database: Database, dir: string, progress: Exp
   const begin = database.dialect.name === 'postgres' ? database.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only') : database.db.transaction();
   await begin.execute(async (trx) => {
     const keyRows = await trx.selectFrom('tip_keys').selectAll().orderBy('created_at').orderBy('id').execute();
-    const keys: BundleKey[] = keyRows.map((row) => ({
-      id: row.id,
-      publicKey: row.public_key,
-      fingerprint: row.fingerprint,
-      sealedSecretKey: row.sealed_secret_key,
-      nonce: row.nonce,
-      salt: row.salt,
-      opslimit: Number(row.opslimit),
-      memlimit: Number(row.memlimit),
-      active: Number(row.active) === 1,
-      createdAt: row.created_at,
-      retiredAt: row.retired_at,
-    }));
+    // The stored records as they are: public halves and passphrase-sealed secret halves.
+    const keys: BundleKey[] = keyRows.map(keyInfo);
     counts.keys = keys.length;
     await put(KEYS_FILE, `${JSON.stringify(keys, null, 2)}\n`);
 
