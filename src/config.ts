@@ -43,6 +43,8 @@ export interface Config {
   readonly apiRateLimitPerMinute: number;
   /** Application submissions allowed per address per hour. */
   readonly applicationRateLimitPerHour: number;
+  /** Licensing inquiries allowed per address per hour. */
+  readonly inquiryRateLimitPerHour: number;
   /** How often pixel counts are written to the database (ms). */
   readonly usageFlushIntervalMs: number;
   /**
@@ -100,6 +102,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'FREEWIRE_MAIL_FROM', description: 'Sender address for mail to applicants and partners', example: 'Newsroom <newsroom@example.org>' },
   { name: 'FREEWIRE_API_RATE_LIMIT', description: 'Content API requests per partner per minute (all of its keys together; requests without a known key are limited per address)', example: '120' },
   { name: 'FREEWIRE_APPLICATION_RATE_LIMIT', description: 'Program applications per address per hour', example: '5' },
+  { name: 'FREEWIRE_INQUIRY_RATE_LIMIT', description: 'Licensing inquiries per address per hour (the /license form and POST /api/v1/license-inquiries together)', example: '5' },
   { name: 'FREEWIRE_USAGE_FLUSH_INTERVAL_MS', description: 'How often pixel view counts are written to the database', example: '1000' },
   { name: 'FREEWIRE_FETCH_ALLOW_LIST', description: 'Comma-separated hosts or CIDR ranges that outbound requests (attribution checks, webhooks, WebSub) may reach despite being private or loopback, and webhook hosts allowed over plain http (normally empty)', example: '' },
   { name: 'FREEWIRE_ATTRIBUTION_CHECK_INTERVAL_MS', description: 'How often republished pages are checked for attribution (0 disables)', example: '60000' },
@@ -243,6 +246,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     mailFrom: env.FREEWIRE_MAIL_FROM || 'Freewire <newsroom@localhost>',
     apiRateLimitPerMinute: int(env, 'FREEWIRE_API_RATE_LIMIT', 120, 1, 1_000_000),
     applicationRateLimitPerHour: int(env, 'FREEWIRE_APPLICATION_RATE_LIMIT', 5, 1, 1_000_000),
+    inquiryRateLimitPerHour: int(env, 'FREEWIRE_INQUIRY_RATE_LIMIT', 5, 1, 1_000_000),
     usageFlushIntervalMs: int(env, 'FREEWIRE_USAGE_FLUSH_INTERVAL_MS', 1000, 50, 60_000),
     fetchAllowList: (env.FREEWIRE_FETCH_ALLOW_LIST ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     attributionCheckIntervalMs: int(env, 'FREEWIRE_ATTRIBUTION_CHECK_INTERVAL_MS', 60_000, 0, 86_400_000),

@@ -542,6 +542,46 @@ export interface WebSubSubscriptionsTable {
   updated_at: string;
 }
 
+export type InquiryStatus = 'new' | 'contacted' | 'negotiating' | 'licensed' | 'declined';
+export type InquiryMedium = 'web' | 'print' | 'broadcast' | 'app' | 'newsletter' | 'other';
+
+/** A licensing inquiry and its place in the desk's pipeline. See migration 2026_12_03_1200. */
+export interface LicenseInquiriesTable {
+  id: string;
+  status: InquiryStatus;
+  name: string;
+  organisation: string;
+  email: string;
+  website: string;
+  intended_use: string;
+  medium: InquiryMedium;
+  territory: string;
+  expected_volume: string;
+  message: string;
+  owner_id: string | null;
+  partner_id: string | null;
+  revision: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+  status_changed_at: string;
+}
+
+export type InquiryEventKind = 'received' | 'status' | 'owner' | 'note' | 'email';
+
+/** Append-only history of an inquiry. */
+export interface LicenseInquiryEventsTable {
+  id: string;
+  inquiry_id: string;
+  kind: InquiryEventKind;
+  actor_id: string | null;
+  actor_label: string;
+  from_value: string | null;
+  to_value: string | null;
+  note: string | null;
+  mail_id: string | null;
+  created_at: string;
+}
+
 /** One row: the installation's codename lookup salt. See migration 2026_12_03_1100_tip_line. */
 export interface TipLineTable {
   id: string;
@@ -688,6 +728,8 @@ export interface DB {
   tip_messages: TipMessagesTable;
   tip_attachments: TipAttachmentsTable;
   tip_submission_tokens: TipSubmissionTokensTable;
+  license_inquiries: LicenseInquiriesTable;
+  license_inquiry_events: LicenseInquiryEventsTable;
   freewire_migrations: MigrationsTable;
 }
 

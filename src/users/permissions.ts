@@ -32,6 +32,8 @@ export type Permission =
   | 'usage.read'
   // Set up or rotate the tip line's key (admins).
   | 'tips.setup'
+  // Work licensing inquiries and licenses (editors and admins).
+  | 'licensing.manage'
   // Read, answer, assign, label and delete tips: only users granted it (see can()).
   | 'tips.read';
 
@@ -40,11 +42,11 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   reporter: new Set(['story.create', 'story.edit.own', 'usage.read']),
   editor: new Set([
     'story.create', 'story.edit.own', 'story.edit.any', 'story.publish', 'story.withdraw', 'story.correct',
-    'authors.manage', 'desks.manage', 'audit.read', 'partners.review', 'usage.read',
+    'authors.manage', 'desks.manage', 'audit.read', 'partners.review', 'usage.read', 'licensing.manage',
   ]),
   admin: new Set([
     'story.create', 'story.edit.own', 'story.edit.any', 'story.publish', 'story.withdraw', 'story.correct',
-    'authors.manage', 'desks.manage', 'users.manage', 'settings.manage', 'audit.read', 'partners.review', 'usage.read', 'tips.setup',
+    'authors.manage', 'desks.manage', 'users.manage', 'settings.manage', 'audit.read', 'partners.review', 'usage.read', 'tips.setup', 'licensing.manage',
   ]),
 };
 
