@@ -27,6 +27,7 @@ import { registerAttributionRoutes } from './attribution/routes.js';
 import { registerAdminPartnerApi } from './partners/api.routes.js';
 import { registerAdminUsageApi } from './usage/api.routes.js';
 import { registerApplicationApi, registerProgramRoutes } from './partners/public.routes.js';
+import { registerLicenseInquiryApi, registerLicenseRoutes } from './licensing/public.routes.js';
 import { registerContentApi } from './syndication/content-api.routes.js';
 import { registerPartnerPortal } from './partners-portal/routes.js';
 import { registerPixelRoutes } from './usage/pixel.routes.js';
@@ -116,6 +117,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
   // The syndication program's public side: /republish (terms and application form), the pixel,
   // the partner portal (/partners) and partners' full-text feeds.
   await registerProgramRoutes(app, services);
+  await registerLicenseRoutes(app, services);
   await registerPixelRoutes(app, services);
   await registerPartnerPortal(app, services);
   await registerPartnerFeeds(app, services);
@@ -133,6 +135,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
   await registerApiDocs(app, services);
   // After the docs plugin, so the public application endpoint is in the OpenAPI document.
   await registerApplicationApi(app, services);
+  await registerLicenseInquiryApi(app, services);
   await app.register(
     async (scope) => {
       await registerAdminApi(scope, services);

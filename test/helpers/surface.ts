@@ -227,12 +227,12 @@ export function sessions(w: World): Session[] {
  */
 export async function crawlForms(w: World, maxPages = 120): Promise<FoundForm[]> {
   const starts: Record<Identity, string[]> = {
-    anonymous: ['/', '/republish', '/newsroom/login', '/partners/login', w.invitationPath, '/tips', '/tips/check'],
+    anonymous: ['/', '/republish', '/license', '/newsroom/login', '/partners/login', w.invitationPath, '/tips', '/tips/check'],
     partner: ['/partners', '/partners/keys', '/partners/follows', '/partners/stories'],
     admin: ['/newsroom', '/newsroom/stories/new', `/newsroom/stories/${w.storyId}`, '/newsroom/authors/new', '/newsroom/partners', '/newsroom/partners/rules', '/newsroom/license-profiles/new'],
   };
   const prefix: Record<Identity, RegExp> = {
-    anonymous: /^\/(republish|newsroom\/login|partners\/(login|invite)|tips)/,
+    anonymous: /^\/(republish|license|newsroom\/login|partners\/(login|invite)|tips)/,
     partner: /^\/partners(\/|$)/,
     admin: /^\/newsroom(\/|$)/,
   };

@@ -265,12 +265,13 @@ export function ProgramPage({ ctx, standard, others, rules, csrf, values, errors
           </section>
         )}
 
-        {settings.licensingContact && (
-          <aside class="callout licensing" aria-labelledby="licensing-title">
-            <h2 id="licensing-title">Not eligible, or need more?</h2>
-            <p>Publishers outside the free program, and anyone who wants stories at once or with other rights, can license our reporting. Contact {settings.licensingContact}.</p>
-          </aside>
-        )}
+        <aside class="callout licensing" aria-labelledby="licensing-title">
+          <h2 id="licensing-title">Not eligible, or need more?</h2>
+          <p>
+            Publishers outside the free program, and anyone who wants stories at once or with other rights, can <a href="/license">license our reporting</a>
+            {settings.licensingContact ? ` or contact ${settings.licensingContact}` : ''}.
+          </p>
+        </aside>
 
         <section class="program-section apply" id="apply" aria-labelledby="apply-title" tabIndex={-1}>
           <h2 id="apply-title">Apply</h2>

@@ -294,7 +294,7 @@ export function StoryPage({ ctx, story }: { ctx: SiteContext; story: PublicStory
             <p class="callout-links">
               <a href="/republish">Republish our stories</a>
               <span aria-hidden="true"> · </span>
-              <a href="/licensing">License our content</a>
+              <a href="/license">License our content</a>
             </p>
           </section>
         </footer>
