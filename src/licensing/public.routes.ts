@@ -123,7 +123,7 @@ export async function registerLicenseInquiryApi(app: FastifyInstance, services: 
         schema: {
           tags: ['Licensing'],
           summary: 'Ask about licensing our reporting',
-          description: `No authentication. The same inquiry as the form at /license, with the same checks; the inquirer gets an acknowledgement email and the licensing desk a notification. Rate-limited per address, shared with the form (${services.config.inquiryRateLimitPerHour} an hour; 429 with Retry-After).`,
+          description: `No authentication. The same inquiry as the form at /license, with the same checks. The form's spam checks (a hidden field, a minimum time to fill it in) do not apply here: API clients are rate-limited instead. The inquirer gets an acknowledgement email and the licensing desk a notification. Rate-limited per address, shared with the form (${services.config.inquiryRateLimitPerHour} an hour; 429 with Retry-After).`,
           security: [],
           body: InquiryBody,
           response: { 201: InquiryCreated, '4xx': ErrorResponse },

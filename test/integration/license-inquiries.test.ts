@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../src/services.js';
+import { createServices, type Services } from '../../src/services.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import { issueFormTime } from '../../src/licensing/inquiries.service.js';
 import { buildTestApp, publishStory, seedBasics } from '../helpers/app.js';
@@ -344,5 +346,25 @@ forEachDialect('property: random form submissions get 303 or 400, never a 5xx', 
     );
   } finally {
     await t.close();
+  }
+});
+
+forEachDialect('discarded submissions are counted in the log without the sender’s details', async (_t, tdb) => {
+  const config = loadConfig({ FREEWIRE_DATA_DIR: '/tmp/freewire-test-unused', FREEWIRE_PUBLIC_URL: 'http://news.test', FREEWIRE_DEMO_CONTENT: 'false', FREEWIRE_LOG_LEVEL: 'info' });
+  const services = createServices(config, tdb.database);
+  const lines: string[] = [];
+  const app = await buildApp({ services, logger: true, logStream: { write: (line) => void lines.push(line) } });
+  try {
+    await app.ready();
+    const { cookie, csrf } = await formSession(app);
+    const res = await submit(app, cookie, { ...VALID, _csrf: csrf, formTime: await issueFormTime(services, new Date(Date.now() - 60_000)), nickname: 'bot' });
+    assert.equal(res.statusCode, 303);
+    const discarded = lines.filter((l) => l.includes('"licenseInquiryDiscarded":"honeypot"'));
+    assert.equal(discarded.length, 1);
+    for (const secret of [VALID.email, VALID.name, VALID.organisation, VALID.territory]) {
+      assert.ok(!lines.some((l) => l.includes(secret)), `the log never holds ${secret}`);
+    }
+  } finally {
+    await app.close();
   }
 });
