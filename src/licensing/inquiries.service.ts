@@ -171,6 +171,11 @@ export async function submitInquiry(services: Services, input: InquiryInput): Pr
 
 /** A person needs longer than this to fill in the form; a faster submission is a script. */
 export const MIN_FILL_MS = 3000;
+/**
+ * A render time older than this is not trusted: without a limit one signed time, fetched once,
+ * would let a script skip the wait forever. A person whose form sat open that long sends it again.
+ */
+export const MAX_FORM_AGE_MS = 24 * 60 * 60 * 1000;
 /** The form field carrying the signed render time. */
 export const FORM_TIME_FIELD = 'formTime';
 /** The honeypot: hidden from people, filled in by form-filling bots. */
@@ -199,7 +204,7 @@ export async function issueFormTime(services: Services, now: Date = new Date()):
  * Why a form submission is not from a person, or undefined when it may be. A missing or forged
  * time counts as a script too: every page we render carries one.
  */
-export async function spamReason(services: Services, fields: { honeypot: string; formTime: string }, now: Date = new Date()): Promise<'honeypot' | 'too-fast' | 'no-time' | undefined> {
+export async function spamReason(services: Services, fields: { honeypot: string; formTime: string }, now: Date = new Date()): Promise<'honeypot' | 'too-fast' | 'no-time' | 'stale' | undefined> {
   if (fields.honeypot !== '') return 'honeypot';
   const token = fields.formTime;
   if (token.length > 100) return 'no-time';
@@ -209,6 +214,8 @@ export async function spamReason(services: Services, fields: { honeypot: string;
   const given = Buffer.from(token.slice(dot + 1));
   const expected = Buffer.from(mac(await formKey(services), ms));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'no-time';
-  if (now.getTime() - Number(ms) < MIN_FILL_MS) return 'too-fast';
+  const age = now.getTime() - Number(ms);
+  if (age < MIN_FILL_MS) return 'too-fast';
+  if (age > MAX_FORM_AGE_MS) return 'stale';
   return undefined;
 }

@@ -66,7 +66,7 @@ export async function registerLicenseRoutes(app: FastifyInstance, services: Serv
     scope.post('/license', { onRequest: [limit], preHandler: [verifyCsrf] }, async (request, reply) => {
       const fields = formFields(request.body);
       const spam = await spamReason(services, { honeypot: text(fields, HONEYPOT_FIELD), formTime: text(fields, FORM_TIME_FIELD) });
-      if (spam) {
+      if (spam && spam !== 'stale') {
         // Answered exactly like a real inquiry so a script learns nothing; counted without
         // anything that identifies the sender.
         request.log.info({ licenseInquiryDiscarded: spam }, 'license inquiry discarded as automated');
@@ -83,6 +83,10 @@ export async function registerLicenseRoutes(app: FastifyInstance, services: Serv
         expectedVolume: text(fields, 'expectedVolume'),
         message: text(fields, 'message'),
       };
+      if (spam === 'stale') {
+        // Probably a person who left the page open: give the form back, filled in, with a fresh time.
+        return formPage(request, reply, values, { message: 'This form was opened more than a day ago. Check your details and send it again.', status: 400 });
+      }
       try {
         await submitInquiry(services, values);
       } catch (err) {

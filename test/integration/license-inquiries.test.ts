@@ -182,6 +182,13 @@ forEachDialect('honeypot and too-fast forms are answered like success and not st
     }
     const c = await counts(t.services);
     assert.equal(c.inquiries, 1, 'only the real inquiry was stored');
+
+    // A form left open for more than a day comes back filled in, to be sent again.
+    const stale = await submit(t.app, cookie, { ...VALID, _csrf: csrf, formTime: await issueFormTime(t.services, new Date(Date.now() - 25 * 3600_000)) });
+    assert.equal(stale.statusCode, 400);
+    assert.match(stale.body, /opened more than a day ago/);
+    assert.match(stale.body, /value="Perry White"/);
+    assert.equal((await counts(t.services)).inquiries, 1);
   } finally {
     await t.close();
   }
