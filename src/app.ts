@@ -25,6 +25,8 @@ import { registerLicenseProfileRoutes } from './license-profiles/newsroom.routes
 import { registerUsageNewsroomRoutes } from './usage/newsroom.routes.js';
 import { registerAttributionRoutes } from './attribution/routes.js';
 import { registerAdminPartnerApi } from './partners/api.routes.js';
+import { registerLicensingRoutes } from './licensing/newsroom.routes.js';
+import { registerAdminLicensingApi } from './licensing/admin-api.routes.js';
 import { registerAdminUsageApi } from './usage/api.routes.js';
 import { registerApplicationApi, registerProgramRoutes } from './partners/public.routes.js';
 import { registerContentApi } from './syndication/content-api.routes.js';
@@ -129,6 +131,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
     await registerAttributionRoutes(scope, services);
     await registerWebSubNewsroom(scope, services);
     await registerTipsInboxRoutes(scope, services);
+    await registerLicensingRoutes(scope, services);
   });
   await registerApiDocs(app, services);
   // After the docs plugin, so the public application endpoint is in the OpenAPI document.
@@ -138,6 +141,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
       await registerAdminApi(scope, services);
       await registerAdminPartnerApi(scope, services);
       await registerAdminUsageApi(scope, services);
+      await registerAdminLicensingApi(scope, services);
     },
     { prefix: '/api/admin' },
   );
