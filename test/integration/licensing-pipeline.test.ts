@@ -86,6 +86,12 @@ forEachDialect('list, filter, search, read with history through the API and the 
     assert.equal(one.statusCode, 200);
     assert.equal(one.json().history[0].kind, 'received');
     assert.equal((await api(t.app, t.admin, 'GET', '/api/admin/license-inquiries/nope')).statusCode, 404);
+    assert.equal((await api(t.app, t.admin, 'PATCH', '/api/admin/license-inquiries/nope', { note: 'x' })).statusCode, 404);
+    const doc = (await t.app.inject({ url: '/api/docs/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    assert.ok(doc.paths['/api/admin/license-inquiries']?.get, 'listed in the OpenAPI document');
+    assert.ok(doc.paths['/api/admin/license-inquiries/{id}']?.patch);
+    // LIKE wildcards in the search box are plain characters.
+    assert.doesNotMatch((await page(t.app, t.editor, '/newsroom/licensing?q=%25')).body, /Gotham Gazette/);
 
     const html = await page(t.app, t.editor, '/newsroom/licensing?q=GAZETTE');
     assert.equal(html.statusCode, 200);
