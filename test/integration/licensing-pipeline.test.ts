@@ -199,6 +199,14 @@ forEachDialect('an email from the page lands in the outbox, in the history, and 
     // A second email leaves the status alone.
     await form(t.app, t.editor, `/newsroom/licensing/${id}/email`, { revision: String(detail.revision), subject: 'Again', body: 'Follow-up' });
     assert.equal((await api(t.app, t.editor, 'GET', `/api/admin/license-inquiries/${id}`)).json().status, 'contacted');
+    // Written on a page loaded before those changes: refused, and the draft is kept.
+    const stale = await form(t.app, t.editor, `/newsroom/licensing/${id}/email`, { revision: '0', subject: 'Stale draft', body: 'Typed long ago' });
+    assert.equal(stale.statusCode, 409);
+    assert.match(stale.body, /Someone else changed this inquiry/);
+    assert.match(stale.body, /Typed long ago/);
+    const staleApi = await api(t.app, t.editor, 'PATCH', `/api/admin/license-inquiries/${id}`, { note: 'late', revision: 0 });
+    assert.equal(staleApi.statusCode, 409);
+    assert.match(staleApi.json().error.message, /reload/);
   } finally {
     await t.close();
   }
