@@ -293,7 +293,8 @@ export class PipelineService {
     let status: InquiryStatus | undefined;
     if (input.status !== undefined && input.status !== null && input.status !== '') {
       if (typeof input.status !== 'string' || !(INQUIRY_STATUSES as readonly string[]).includes(input.status)) f.add('status', `must be one of ${INQUIRY_STATUSES.join(', ')}`);
-      else if (input.status === 'licensed') f.add('status', 'cannot be set by hand: an inquiry becomes licensed when a license is created for it');
+      // Naming the status it already has (a licensed inquiry's form sends it back) changes nothing.
+      else if (input.status === 'licensed' && current.status !== 'licensed') f.add('status', 'cannot be set by hand: an inquiry becomes licensed when a license is created for it');
       else status = input.status as InquiryStatus;
     }
     let owner: string | null | undefined;

@@ -138,6 +138,10 @@ forEachDialect('transitions allowed and refused; owner must be staff; notes in t
     assert.equal((await api(t.app, t.editor, 'PATCH', url, { status: 'new', owner: null })).json().owner, null, 'back to an earlier stage, unassigned');
     assert.equal((await api(t.app, t.editor, 'PATCH', url, { extra: 1 })).statusCode, 400);
     assert.equal((await api(t.app, t.editor, 'PATCH', url, '{"note": ')).statusCode, 400);
+    // Once licensed (by a license, not by hand) the desk can still add notes from the page.
+    const licensed = await insertInquiry(t, { status: 'licensed' });
+    assert.equal((await form(t.app, t.editor, `/newsroom/licensing/${licensed}`, { revision: '0', status: 'licensed', owner: '', note: 'Invoice sent.' })).statusCode, 303);
+    assert.equal((await api(t.app, t.editor, 'PATCH', `/api/admin/license-inquiries/${licensed}`, { status: 'declined' })).statusCode, 409);
     const audit = await t.services.database.db.selectFrom('audit_log').select('action').where('target_id', '=', id).execute();
     assert.ok(audit.some((a) => a.action === 'license_inquiry.update'));
   } finally {
