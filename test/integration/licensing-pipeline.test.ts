@@ -101,6 +101,13 @@ forEachDialect('list, filter, search, read with history through the API and the 
     const tab = await page(t.app, t.editor, '/newsroom/licensing?status=declined');
     assert.match(tab.body, /Declined Weekly/);
     assert.doesNotMatch(tab.body, /Gotham Gazette/);
+    assert.equal((await api(t.app, t.editor, 'PATCH', `/api/admin/license-inquiries/${b}`, { owner: t.admin.id })).statusCode, 200);
+    const mine = await page(t.app, t.editor, `/newsroom/licensing?owner=${t.admin.id}`);
+    assert.match(mine.body, /Daily Planet Media/);
+    assert.doesNotMatch(mine.body, /Gotham Gazette/);
+    const unowned = await page(t.app, t.editor, '/newsroom/licensing?owner=none');
+    assert.match(unowned.body, /Gotham Gazette/);
+    assert.doesNotMatch(unowned.body, /Daily Planet Media/);
     const nav = await page(t.app, t.editor, '/newsroom/licensing');
     assert.match(nav.body, /href="\/newsroom\/licensing"[^>]*>Licensing</);
     const detail = await page(t.app, t.editor, `/newsroom/licensing/${a}`);
