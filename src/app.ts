@@ -25,6 +25,8 @@ import { registerLicenseProfileRoutes } from './license-profiles/newsroom.routes
 import { registerUsageNewsroomRoutes } from './usage/newsroom.routes.js';
 import { registerAttributionRoutes } from './attribution/routes.js';
 import { registerAdminPartnerApi } from './partners/api.routes.js';
+import { registerLicensingRoutes } from './licensing/newsroom.routes.js';
+import { registerAdminLicensingApi } from './licensing/admin-api.routes.js';
 import { registerAdminUsageApi } from './usage/api.routes.js';
 import { registerApplicationApi, registerProgramRoutes } from './partners/public.routes.js';
 import { registerLicenseInquiryApi, registerLicenseRoutes } from './licensing/public.routes.js';
@@ -131,6 +133,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
     await registerAttributionRoutes(scope, services);
     await registerWebSubNewsroom(scope, services);
     await registerTipsInboxRoutes(scope, services);
+    await registerLicensingRoutes(scope, services);
   });
   await registerApiDocs(app, services);
   // After the docs plugin, so the public application endpoint is in the OpenAPI document.
@@ -141,6 +144,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
       await registerAdminApi(scope, services);
       await registerAdminPartnerApi(scope, services);
       await registerAdminUsageApi(scope, services);
+      await registerAdminLicensingApi(scope, services);
     },
     { prefix: '/api/admin' },
   );

@@ -9,7 +9,7 @@ import { can, type Actor, type Permission } from '../users/permissions.js';
 
 export type NewsroomSection =
   | 'stories' | 'new-story' | 'authors' | 'desks' | 'users' | 'settings' | 'audit' | 'account' | 'login' | 'none'
-  | 'partners' | 'licenses' | 'usage' | 'tips';
+  | 'partners' | 'licenses' | 'usage' | 'tips' | 'licensing';
 
 export interface NewsroomViewer {
   email: string;
@@ -55,6 +55,7 @@ const NAV: NavItem[] = [
   { section: 'partners', href: '/newsroom/partners', label: 'Partners', permission: 'partners.review' },
   { section: 'usage', href: '/newsroom/usage', label: 'Usage', permission: 'usage.read' },
   { section: 'licenses', href: '/newsroom/license-profiles', label: 'Licenses', permission: 'partners.review' },
+  { section: 'licensing', href: '/newsroom/licensing', label: 'Licensing', permission: 'licensing.manage' },
   { section: 'settings', href: '/newsroom/settings', label: 'Settings', permission: 'settings.manage' },
   { section: 'audit', href: '/newsroom/audit', label: 'Audit log', permission: 'audit.read' },
   { section: 'tips', href: '/newsroom/tips', label: 'Tips', permission: ['tips.read', 'tips.setup'] },
