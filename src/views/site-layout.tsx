@@ -140,7 +140,7 @@ export function SiteLayout(props: SiteLayoutProps) {
                   <a href="/republish">Republish our stories</a>
                 </li>
                 <li>
-                  <a href="/licensing">License our content</a>
+                  <a href="/license">License our content</a>
                 </li>
               </ul>
             </nav>
