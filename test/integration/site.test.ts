@@ -100,7 +100,7 @@ forEachDialect('story page: headline, byline, notices, head metadata, controls',
     assert.match(html, /Free to republish for eligible outlets under our terms\./);
     assert.match(html, /licensing@valley\.example/);
     assert.match(html, /href="\/republish"/);
-    assert.match(html, /href="\/licensing"/);
+    assert.match(html, /href="\/license"/);
     assert.match(html, /<a class="button-link" href="\/tips">Send us a tip<\/a>/);
     assert.match(html, /tips@valley\.example/);
     assert.match(html, /Signal 555-0100/, "author's tips contact");
@@ -174,7 +174,7 @@ forEachDialect('story page: headline, byline, notices, head metadata, controls',
     assert.match(html, /<input id="site-search-q" type="search" name="q"/);
     assert.match(html, /<a href="\/tips">Send a tip<\/a>/);
     assert.match(html, /<a href="\/republish">Republish our stories<\/a>/);
-    assert.match(html, /<a href="\/licensing">License our content<\/a>/);
+    assert.match(html, /<a href="\/license">License our content<\/a>/);
     assertNoInlineScript(html);
 
     // Missing story and malformed slugs are plain 404s.
