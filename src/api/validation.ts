@@ -9,7 +9,8 @@
  * Errors are returned in Ajv's shape (instancePath, params, message) so the shared error handler
  * turns them into `{ error: { code: 'VALIDATION', details: { field: [...] } } }` like any other.
  */
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import { AppError } from '../errors.js';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
@@ -106,3 +107,29 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
     return { error: toAjvErrors(checker.Errors(value)) as unknown as Error };
   };
 };
+
+/** Ids and filters never contain NUL; PostgreSQL refuses it in text, so answer 400 before any query. */
+export function rejectNulInParamsAndQuery(request: FastifyRequest): void {
+  for (const part of [request.params, request.query] as unknown[]) {
+    if (!part || typeof part !== 'object') continue;
+    for (const [k, v] of Object.entries(part as Record<string, unknown>)) {
+      if (typeof v === 'string' && v.includes('\u0000')) throw new AppError('VALIDATION', 'The request is not valid.', { details: { [k]: ['must not contain NUL characters'] } });
+    }
+  }
+}
+
+/**
+ * A public JSON endpoint's scope: bodies checked strictly against the TypeBox schemas,
+ * responses serialised as they are (documented by the schemas, never filtered), JSON the only
+ * body type, and an empty body no body rather than malformed JSON.
+ */
+export function strictJsonScope(scope: FastifyInstance): void {
+  scope.setValidatorCompiler(typeboxValidatorCompiler);
+  scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  const parseJson = scope.getDefaultJsonParser('error', 'error');
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+}

@@ -11,9 +11,8 @@ import type { TSchema } from '@sinclair/typebox';
 import type {} from '@fastify/swagger';
 import type { Services } from '../services.js';
 import { apiActor, requireApiToken } from '../http/auth.js';
-import { typeboxValidatorCompiler } from '../api/validation.js';
+import { rejectNulInParamsAndQuery, typeboxValidatorCompiler } from '../api/validation.js';
 import { ErrorResponse } from '../api/schemas.js';
-import { AppError } from '../errors.js';
 import { PipelineService } from './pipeline.service.js';
 import * as S from './admin-api.schemas.js';
 
@@ -21,15 +20,6 @@ const responses = (ok: Record<number, TSchema>) => ({ ...ok, '4xx': ErrorRespons
 
 type IdReq = { Params: { id: string } };
 
-/** PostgreSQL refuses NUL in text: answer 400 before any query sees it. */
-function rejectNul(request: FastifyRequest): void {
-  for (const part of [request.params, request.query] as unknown[]) {
-    if (!part || typeof part !== 'object') continue;
-    for (const [k, v] of Object.entries(part as Record<string, unknown>)) {
-      if (typeof v === 'string' && v.includes('\u0000')) throw new AppError('VALIDATION', 'The request is not valid.', { details: { [k]: ['must not contain NUL characters'] } });
-    }
-  }
-}
 
 export async function registerAdminLicensingApi(app: FastifyInstance, services: Services): Promise<void> {
   const pipeline = new PipelineService(services);
@@ -41,7 +31,7 @@ export async function registerAdminLicensingApi(app: FastifyInstance, services: 
     scope.addHook('onRequest', async (request) => {
       if (!request.apiUser) await checkToken(request);
     });
-    scope.addHook('preValidation', async (request) => rejectNul(request));
+    scope.addHook('preValidation', async (request) => rejectNulInParamsAndQuery(request));
 
     const tags = ['licensing'];
 

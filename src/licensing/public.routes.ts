@@ -16,7 +16,7 @@ import { mapError, sendError } from '../http/error-handler.js';
 import { sendHtml } from '../http/render.js';
 import { loadSiteContext } from '../site/context.js';
 import { formFields, text } from '../newsroom/http.js';
-import { typeboxValidatorCompiler } from '../api/validation.js';
+import { strictJsonScope } from '../api/validation.js';
 import { ErrorResponse } from '../api/schemas.js';
 import { FORM_TIME_FIELD, HONEYPOT_FIELD, issueFormTime, spamReason, submitInquiry } from './inquiries.service.js';
 import { InquiryBody, InquiryCreated, type InquiryBodyT } from './api.schemas.js';
@@ -111,14 +111,7 @@ export async function registerLicenseRoutes(app: FastifyInstance, services: Serv
 export async function registerLicenseInquiryApi(app: FastifyInstance, services: Services): Promise<void> {
   const limit = inquiryLimiter(app, services);
   await app.register(async (scope) => {
-    scope.setValidatorCompiler(typeboxValidatorCompiler);
-    scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
-    const parseJson = scope.getDefaultJsonParser('error', 'error');
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      if (body === '') return done(null, undefined);
-      parseJson(request, body as string, done);
-    });
+    strictJsonScope(scope);
 
     scope.post<{ Body: InquiryBodyT }>(
       '/api/v1/license-inquiries',

@@ -13,9 +13,8 @@ import type {} from '@fastify/swagger';
 import type { Services } from '../services.js';
 import { apiActor, requireApiToken } from '../http/auth.js';
 import { withIdempotency } from '../http/idempotency.js';
-import { typeboxValidatorCompiler } from '../api/validation.js';
+import { rejectNulInParamsAndQuery, typeboxValidatorCompiler } from '../api/validation.js';
 import { ErrorResponse, IdempotencyHeaders } from '../api/schemas.js';
-import { AppError } from '../errors.js';
 import { assertCan, type Permission } from '../users/permissions.js';
 import { approvePartner, rejectPartner, suspendPartner } from './decisions.js';
 import * as S from './api.schemas.js';
@@ -24,15 +23,6 @@ const responses = (ok: Record<number, TSchema>) => ({ ...ok, '4xx': ErrorRespons
 
 type IdReq = { Params: { id: string } };
 
-/** Ids and filters never contain NUL; PostgreSQL refuses it in text, so answer 400 first. */
-function rejectNul(request: FastifyRequest): void {
-  for (const part of [request.params, request.query] as unknown[]) {
-    if (!part || typeof part !== 'object') continue;
-    for (const [k, v] of Object.entries(part as Record<string, unknown>)) {
-      if (typeof v === 'string' && v.includes('\u0000')) throw new AppError('VALIDATION', 'The request is not valid.', { details: { [k]: ['must not contain NUL characters'] } });
-    }
-  }
-}
 
 export async function registerAdminPartnerApi(app: FastifyInstance, services: Services): Promise<void> {
   const { db, dialect } = services.database;
@@ -46,7 +36,7 @@ export async function registerAdminPartnerApi(app: FastifyInstance, services: Se
     scope.addHook('onRequest', async (request) => {
       if (!request.apiUser) await checkToken(request);
     });
-    scope.addHook('preValidation', async (request) => rejectNul(request));
+    scope.addHook('preValidation', async (request) => rejectNulInParamsAndQuery(request));
 
     const tags = ['partners'];
 

@@ -16,7 +16,7 @@ import { mapError, sendError } from '../http/error-handler.js';
 import { sendHtml } from '../http/render.js';
 import { loadSiteContext } from '../site/context.js';
 import { formFields, param, text } from '../newsroom/http.js';
-import { typeboxValidatorCompiler } from '../api/validation.js';
+import { strictJsonScope } from '../api/validation.js';
 import { ErrorResponse } from '../api/schemas.js';
 import { submitApplication } from './decisions.js';
 import { ApplicationBody, ApplicationCreated, type ApplicationBodyT } from './api.schemas.js';
@@ -119,14 +119,7 @@ export async function registerProgramRoutes(app: FastifyInstance, services: Serv
 export async function registerApplicationApi(app: FastifyInstance, services: Services): Promise<void> {
   const limit = applicationLimiter(app, services);
   await app.register(async (scope) => {
-    scope.setValidatorCompiler(typeboxValidatorCompiler);
-    scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
-    const parseJson = scope.getDefaultJsonParser('error', 'error');
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      if (body === '') return done(null, undefined);
-      parseJson(request, body as string, done);
-    });
+    strictJsonScope(scope);
 
     scope.post<{ Body: ApplicationBodyT }>(
       '/api/v1/applications',
