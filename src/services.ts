@@ -24,6 +24,7 @@ import { LoginLimiter } from './newsroom/login-limiter.js';
 import { Signal } from './events/signal.js';
 import { TipKeys } from './tips/keys.js';
 import { TipStore } from './tips/store.js';
+import { LicensesReader } from './licensing/licenses.js';
 
 export interface Services {
   config: Config;
@@ -57,6 +58,8 @@ export interface Services {
   tipKeys: TipKeys;
   /** Tip conversations, messages and attachments: ciphertext only. */
   tipStore: TipStore;
+  /** Licenses as everything that reads them sees them (writes: licensing/licenses.service.ts). */
+  licenses: LicensesReader;
 }
 
 export function createServices(config: Config, database: Database): Services {
@@ -90,5 +93,6 @@ export function createServices(config: Config, database: Database): Services {
     signals: { webhooks: new Signal(), websub: new Signal() },
     tipKeys: new TipKeys(db, dialect),
     tipStore: new TipStore(db, dialect),
+    licenses: new LicensesReader(db),
   };
 }

@@ -17,6 +17,7 @@ import * as m20261203_0930 from './migrations/2026_12_03_0930_notices_and_acknow
 import * as m20261203_1000_websub from './migrations/2026_12_03_1000_websub.js';
 import * as m20261203_1100_tip_line from './migrations/2026_12_03_1100_tip_line.js';
 import * as m20261203_1200_license_inquiries from './migrations/2026_12_03_1200_license_inquiries.js';
+import * as m20261203_1300_licenses from './migrations/2026_12_03_1300_licenses.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -38,6 +39,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_12_03_1000_websub', m20261203_1000_websub],
   ['2026_12_03_1100_tip_line', m20261203_1100_tip_line],
   ['2026_12_03_1200_license_inquiries', m20261203_1200_license_inquiries],
+  ['2026_12_03_1300_licenses', m20261203_1300_licenses],
 ];
 
 const LOCK_ID = 727_274_001;

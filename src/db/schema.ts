@@ -582,6 +582,33 @@ export interface LicenseInquiryEventsTable {
   created_at: string;
 }
 
+export type LicenseOnEnd = 'keep' | 'cancel';
+
+/** A license held by a partner. See migration 2026_12_03_1300_licenses. */
+export interface LicensesTable {
+  id: string;
+  reference: string;
+  partner_id: string;
+  inquiry_id: string | null;
+  /** JSON array of license profile ids; NULL: not narrowed by profile. */
+  scope_profiles_json: string | null;
+  /** JSON array of desk ids; NULL: not narrowed by desk. */
+  scope_desks_json: string | null;
+  images: number;
+  starts_at: string;
+  /** NULL only for licenses recorded before licenses had dates (see the migration). */
+  ends_at: string | null;
+  on_end: LicenseOnEnd;
+  terms: string;
+  fee: string | null;
+  revision: ColumnType<number, number | undefined, number>;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  renewal_30_sent_at: string | null;
+  renewal_7_sent_at: string | null;
+}
+
 /** One row: the installation's codename lookup salt. See migration 2026_12_03_1100_tip_line. */
 export interface TipLineTable {
   id: string;
@@ -730,6 +757,7 @@ export interface DB {
   tip_submission_tokens: TipSubmissionTokensTable;
   license_inquiries: LicenseInquiriesTable;
   license_inquiry_events: LicenseInquiryEventsTable;
+  licenses: LicensesTable;
   freewire_migrations: MigrationsTable;
 }
 

@@ -6,6 +6,7 @@
 import type { InquiryStatus } from '../../db/schema.js';
 import { CsrfField } from '../../views/newsroom-layout.js';
 import { ErrorSummary, PageHeader, Pagination, Select, TextArea, TextField, Time, type Errors } from '../../newsroom/pages/components.js';
+import { LicensingTabs } from './tabs.js';
 import { INQUIRY_STATUSES, type Inquiry, type InquiryEvent, type StaffOption } from '../pipeline.service.js';
 
 export const INQUIRY_STATUS_LABELS: Record<InquiryStatus, string> = {
@@ -69,6 +70,7 @@ export function PipelineListPage({ status, owner, q, counts, inquiries, owners, 
           Mail outbox
         </a>
       </PageHeader>
+      <LicensingTabs current="inquiries" />
       <nav aria-label="Inquiries by status" class="status-tabs">
         <p class="button-row">
           <a class={`btn btn-small ${status === '' ? 'btn-primary' : 'btn-secondary'}`} href={listHref({ status: '', owner, q })} aria-current={status === '' ? 'page' : undefined}>
