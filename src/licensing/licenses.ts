@@ -97,11 +97,50 @@ export function scopeCovers(l: Pick<License, 'scope'>, story: { deskId: string; 
   return true;
 }
 
+/** Names of the profiles and desks a scope may name, for saying in words what a license covers. */
+export interface ScopeNames {
+  profiles: Map<string, { slug: string; name: string }>;
+  desks: Map<string, { slug: string; name: string }>;
+}
+
+const quoteList = (names: string[]) => {
+  const q = names.map((n) => `“${n}”`);
+  return q.length <= 1 ? (q[0] ?? '') : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+};
+
+/**
+ * What a license covers, in a sentence for people: "Every story offered to licensees",
+ * "Stories of the “Environment” desk under “Licensees only”". Ids that no longer resolve (a desk
+ * deleted since) are named as such rather than dropped, so the sentence never claims more.
+ */
+export function describeScope(l: Pick<License, 'scope'>, names: ScopeNames): string {
+  const { profiles, desks } = l.scope;
+  if (profiles === null && desks === null) return 'Every story offered to licensees';
+  const deskNames = (desks ?? []).map((id) => names.desks.get(id)?.name ?? 'a deleted desk');
+  const profileNames = (profiles ?? []).map((id) => names.profiles.get(id)?.name ?? 'a deleted license profile');
+  const parts: string[] = [];
+  if (desks !== null) parts.push(desks.length === 0 ? 'of no desk' : `of the ${quoteList(deskNames)} desk${desks.length > 1 ? 's' : ''}`);
+  if (profiles !== null) parts.push(profiles.length === 0 ? 'under no profile' : `under ${quoteList(profileNames)}`);
+  return `Stories ${parts.join(' ')}`;
+}
+
 const LICENSE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Read-only queries over licenses, shared by every module that needs them. */
 export class LicensesReader {
   constructor(private readonly db: Kysely<DB>) {}
+
+  /** Every license profile and desk by id, for describeScope and the scope pickers. */
+  async scopeNames(): Promise<ScopeNames> {
+    const [profiles, desks] = await Promise.all([
+      this.db.selectFrom('license_profiles').select(['id', 'slug', 'name']).execute(),
+      this.db.selectFrom('desks').select(['id', 'slug', 'name']).execute(),
+    ]);
+    return {
+      profiles: new Map(profiles.map((p) => [p.id, { slug: p.slug, name: p.name }])),
+      desks: new Map(desks.map((d) => [d.id, { slug: d.slug, name: d.name }])),
+    };
+  }
 
   async get(id: string): Promise<License | undefined> {
     if (!LICENSE_ID.test(id)) return undefined;
