@@ -1,8 +1,8 @@
 /**
  * Property-based fuzzing of everything anyone on the internet can reach, at volume: the
- * /republish form, POST /api/v1/applications, /search?q=, the newsroom and partner portal login
- * forms, invitation acceptance, the pixel, the content API with good and bad keys, and the partner
- * feeds. Whatever arrives, the answer is below 500 and comes within the per-run timeout.
+ * /republish form, POST /api/v1/applications, the /license form, POST /api/v1/license-inquiries,
+ * /search?q=, the newsroom and partner portal login forms, invitation acceptance, the pixel, the
+ * content API with good and bad keys, and the partner feeds. Whatever arrives, the answer is below 500 and comes within the per-run timeout.
  *
  * Runs by default: on SQLite 10,000 per endpoint and form; on PostgreSQL a twentieth of that (its
  * round trips cost more and the request handling is the same). FUZZ_RUNS=n runs n per endpoint on
@@ -20,6 +20,18 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { forEachDialect, isCI, type TestDb } from '../helpers/dialects.js';
 import { buildWorld, nextIp, VALID_APPLICATION, type World } from '../helpers/surface.js';
+
+const VALID_INQUIRY = {
+  name: 'Perry White',
+  organisation: 'Daily Planet Media',
+  email: 'perry@planet.example',
+  website: 'https://planet.example',
+  intendedUse: 'Investigations in our weekend print edition.',
+  medium: 'print',
+  territory: 'Metropolis',
+  expectedVolume: '4 stories a month',
+  message: 'We would like a yearly license.',
+};
 
 const CI_SEED = 20261202;
 if (isCI()) fc.configureGlobal({ seed: CI_SEED });
@@ -91,6 +103,31 @@ async function fuzzPublic(t: TestContext, tdb: TestDb): Promise<void> {
         fc.asyncProperty(body, async (payload) => {
           const r = await w.app.inject({ method: 'POST', url: '/api/v1/applications', remoteAddress: nextIp(), headers: { 'content-type': 'application/json' }, payload });
           sane(r, `POST /api/v1/applications ${payload.slice(0, 200)}`);
+        }),
+        params,
+      );
+    });
+
+    await t.test('/license form', async () => {
+      await fc.assert(
+        fc.asyncProperty(formBody(['name', 'organisation', 'email', 'website', 'intendedUse', 'medium', 'territory', 'expectedVolume', 'message', 'nickname', 'formTime']), async (body) => {
+          sane(await preLogin('/license', body), `POST /license ${body.slice(0, 200)}`);
+        }),
+        params,
+      );
+    });
+
+    await t.test('POST /api/v1/license-inquiries', async () => {
+      const value = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }), fc.jsonValue({ maxDepth: 2 }));
+      const body = fc.oneof(
+        { weight: 4, arbitrary: fc.dictionary(fc.constantFrom(...Object.keys(VALID_INQUIRY)), value).map((d) => JSON.stringify({ ...VALID_INQUIRY, ...d })) },
+        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+        { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (payload) => {
+          const r = await w.app.inject({ method: 'POST', url: '/api/v1/license-inquiries', remoteAddress: nextIp(), headers: { 'content-type': 'application/json' }, payload });
+          sane(r, `POST /api/v1/license-inquiries ${payload.slice(0, 200)}`);
         }),
         params,
       );
