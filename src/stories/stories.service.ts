@@ -19,6 +19,7 @@ import { newId } from '../util/ids.js';
 import { isSlug, slugify } from '../util/slug.js';
 import { parseIsoDate } from '../util/time.js';
 import { Fields } from '../util/validate.js';
+import { likeContains } from '../util/like.js';
 import { assertCan, can, canEditStory, type Actor } from '../users/permissions.js';
 import { countWords, htmlToText, renderMarkdown } from './markdown.js';
 
@@ -217,8 +218,8 @@ export class StoriesService {
       q = q.where('stories.desk_id', 'in', this.db.selectFrom('desks').select('id').where('slug', '=', filter.deskSlug));
     }
     if (filter.q) {
-      const like = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q = q.where((eb) => eb(eb.fn('lower', ['stories.headline']), 'like', like));
+      const text = filter.q.toLowerCase();
+      q = q.where((eb) => likeContains(eb.fn('lower', ['stories.headline']), text));
     }
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await q

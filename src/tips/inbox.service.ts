@@ -14,6 +14,7 @@ import { AppError } from '../errors.js';
 import { recordAudit } from '../audit/audit.js';
 import { assertCan, type Actor } from '../users/permissions.js';
 import { Fields } from '../util/validate.js';
+import { likeContains } from '../util/like.js';
 import type { Services } from '../services.js';
 import { loadSodium, tipCrypto } from './sodium.js';
 
@@ -140,11 +141,6 @@ export function normaliseLabels(f: Fields, value: unknown): string[] {
   return out;
 }
 
-/** `%` `_` and `\` are LIKE wildcards/escape: a label is matched literally. */
-function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 export class TipInbox {
   private readonly db: Kysely<DB>;
 
@@ -197,7 +193,8 @@ export class TipInbox {
       ]);
     if (status === 'active') q = q.where('c.status', '!=', 'closed');
     else if (status !== 'all') q = q.where('c.status', '=', status as TipStatus);
-    if (label) q = q.where(sql<boolean>`c.labels like ${`%${likeLiteral(JSON.stringify(label))}%`} escape '\\'`);
+    // The label's JSON form, quotes included, so "tax" does not match "taxes".
+    if (label) q = q.where(likeContains(sql.ref('c.labels'), JSON.stringify(label)));
     if (assignee === 'me') q = q.where('c.assignee_id', '=', actor.id ?? '');
     else if (assignee === 'nobody') q = q.where('c.assignee_id', 'is', null);
     else if (assignee !== 'anyone') q = q.where('c.assignee_id', '=', assignee as string);

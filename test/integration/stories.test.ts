@@ -166,3 +166,15 @@ forEachDialect('search finds live stories and never errors on hostile input', as
     assert.ok(r.total >= 0);
   }
 });
+
+forEachDialect('the newsroom headline filter matches %, _ and \\ literally', async (_t, tdb) => {
+  const { services, desk, ada } = await setup(tdb);
+  for (const headline of ['Rents up 50% in a year', 'Rents up 500 dollars', 'snake_case budget lines', 'snakeXcase budget', 'Path C:\\budget leaked']) {
+    await services.stories.create(SYSTEM_ACTOR, { headline, body: 'Body.', desk: desk.slug, authors: [ada.slug] });
+  }
+  const headlines = async (q: string) => (await services.stories.list({ q, limit: 50, offset: 0 })).items.map((s) => s.headline).sort();
+  assert.deepEqual(await headlines('50%'), ['Rents up 50% in a year']);
+  assert.deepEqual(await headlines('snake_case'), ['snake_case budget lines']);
+  assert.deepEqual(await headlines('c:\\budget'), ['Path C:\\budget leaked']);
+  assert.deepEqual(await headlines('RENTS UP'), ['Rents up 50% in a year', 'Rents up 500 dollars']);
+});
