@@ -113,6 +113,8 @@ export function LicensesOverviewPage({ filter, counts, renewals, licenses, page,
   const none = counts.all === 0;
   return (
     <>
+      {/* In the body on purpose, as on the usage page: its number columns; a body stylesheet is valid HTML. */}
+      <link rel="stylesheet" href="/assets/usage.css" />
       <PageHeader title="Licensing" />
       <LicensingTabs current="licenses" />
 
@@ -142,7 +144,7 @@ export function LicensesOverviewPage({ filter, counts, renewals, licenses, page,
                 <tbody>
                   {renewals.map((r) => (
                     <tr>
-                      <td>
+                      <td class="nowrap">
                         <a href={`/newsroom/licensing/licenses/${r.id}`}>{r.reference}</a>
                       </td>
                       <td>
@@ -165,7 +167,7 @@ export function LicensesOverviewPage({ filter, counts, renewals, licenses, page,
         )}
       </section>
 
-      <section aria-labelledby="licenses-heading">
+      <section class="card" aria-labelledby="licenses-heading">
         <h2 id="licenses-heading">Licenses</h2>
         <nav aria-label="Licenses by state" class="status-tabs">
           <p class="button-row">
@@ -177,7 +179,7 @@ export function LicensesOverviewPage({ filter, counts, renewals, licenses, page,
           </p>
         </nav>
         {licenses.length === 0 ? (
-          <div class="card empty">
+          <div class="empty">
             {none ? (
               <>
                 <p>No licenses yet.</p>
@@ -202,10 +204,10 @@ export function LicensesOverviewPage({ filter, counts, renewals, licenses, page,
                   <th scope="col">Dates</th>
                   <th scope="col">State</th>
                   <th scope="col" class="num">
-                    Views this month
+                    Views <span class="cell-sub">this month</span>
                   </th>
                   <th scope="col" class="num">
-                    Last 30 days
+                    Views <span class="cell-sub">last 30 days</span>
                   </th>
                 </tr>
               </thead>
