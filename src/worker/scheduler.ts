@@ -63,7 +63,7 @@ export function startScheduler(services: Services, log: SchedulerLog, intervalMs
   const pass = async (): Promise<string[]> => {
     const ids = await publish();
     if (options.clockEvents !== false) await clockEvents();
-    await sendRenewalReminders(services).catch((err: unknown) => log.error({ err }, 'License renewal reminders failed; retrying on the next pass'));
+    if (options.clockEvents !== false) await sendRenewalReminders(services).catch((err: unknown) => log.error({ err }, 'License renewal reminders failed; retrying on the next pass'));
     return ids;
   };
 
