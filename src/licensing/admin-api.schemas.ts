@@ -47,7 +47,7 @@ export const Inquiry = Type.Object(
 
 export const InquiryEvent = Type.Object({
   id: Type.String(),
-  kind: Type.String({ description: 'received, status, owner, note or email' }),
+  kind: Type.String({ description: 'received, status, owner, note, email or license (to: the license reference)' }),
   actorLabel: Type.String(),
   from: Nullable(Type.String()),
   to: Nullable(Type.String()),

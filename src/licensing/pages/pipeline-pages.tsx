@@ -162,6 +162,8 @@ function describe(e: InquiryEvent, owners: Map<string, string>): string {
       return 'Note';
     case 'email':
       return `Email to ${e.to ?? 'the inquirer'}`;
+    case 'license':
+      return `License ${e.to ?? ''} created`;
   }
 }
 
