@@ -21,6 +21,15 @@ import { LicenseDetailPage, type LicenseFormOptions, type LicenseFormValues } fr
 const PAGE_SIZE = 50;
 const DAY_MS = 86_400_000;
 
+/** Field messages speak the API's names (startsAt, endNow); the form's labels are words. */
+function inFormWords(details: Record<string, string[]> | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, msgs] of Object.entries(details ?? {})) {
+    out[k] = msgs.map((m) => m.replace(/\bstartsAt\b/g, 'the first day').replace(/\bendNow\b/g, '“End now”'));
+  }
+  return out;
+}
+
 /** The license form as typed: checkbox groups as lists, dates as the date inputs send them. */
 function licenseValues(fields: FormFields): LicenseFormValues {
   return {
@@ -245,7 +254,7 @@ export async function registerLicensingRoutes(app: FastifyInstance, services: Se
     } catch (err) {
       if (!isFormError(err) || err.code === 'NOT_FOUND') throw err;
       if (err.code === 'CONFLICT') return detail(request, reply, id, { license: values, message: err.message, conflict: true, status: 409 });
-      return detail(request, reply, id, { license: values, licenseErrors: err.details ?? {}, message: err.message, status: err.status });
+      return detail(request, reply, id, { license: values, licenseErrors: inFormWords(err.details), message: err.message, status: err.status });
     }
   });
 
@@ -304,7 +313,7 @@ export async function registerLicensingRoutes(app: FastifyInstance, services: Se
     } catch (err) {
       if (!isFormError(err) || err.code === 'NOT_FOUND') throw err;
       if (err.code === 'CONFLICT') return licensePage(request, reply, id, { message: err.message, conflict: true, status: 409 });
-      return licensePage(request, reply, id, { values, errors: err.details ?? {}, message: err.message, status: err.status });
+      return licensePage(request, reply, id, { values, errors: inFormWords(err.details), message: err.message, status: err.status });
     }
   });
 
@@ -320,7 +329,7 @@ export async function registerLicensingRoutes(app: FastifyInstance, services: Se
     } catch (err) {
       if (!isFormError(err) || err.code === 'NOT_FOUND') throw err;
       if (err.code === 'CONFLICT') return licensePage(request, reply, id, { message: err.message, conflict: true, status: 409 });
-      return licensePage(request, reply, id, { endErrors: err.details ?? {}, message: err.message, status: err.status });
+      return licensePage(request, reply, id, { endErrors: inFormWords(err.details), message: err.message, status: err.status });
     }
   });
 }

@@ -80,7 +80,7 @@ forEachDialect('create a license from the inquiry page: errors re-render what wa
     ]);
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /There is a problem/);
-    assert.match(bad.body, /href="#f-endsAt">Last day must be after startsAt/);
+    assert.match(bad.body, /href="#f-endsAt">Last day must be after the first day/);
     assert.match(bad.body, /href="#f-terms">Terms is required/);
     assert.match(bad.body, new RegExp(`value="${profile.id}" checked`));
     assert.match(bad.body, new RegExp(`value="${desk}" checked`));

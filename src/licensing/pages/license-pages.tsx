@@ -8,9 +8,9 @@
  */
 import type { LicenseAudience, LicenseOnEnd } from '../../db/schema.js';
 import { CsrfField } from '../../views/newsroom-layout.js';
-import { ChoiceGroup, ErrorSummary, fieldId, Select, TextArea, Time, type Errors } from '../../newsroom/pages/components.js';
+import { ChoiceGroup, ErrorSummary, fieldId, formatUtc, Select, TextArea, Time, type Errors } from '../../newsroom/pages/components.js';
 import type { LicenseState } from '../licenses.js';
-import { describePeriod, FEE_MAX, TERMS_MAX, type LicenseView } from '../licenses.service.js';
+import { describePeriod, FEE_MAX, lastDay, TERMS_MAX, type LicenseView } from '../licenses.service.js';
 import { LicensingTabs } from './tabs.js';
 
 export const LICENSE_STATE_LABELS: Record<LicenseState, string> = { scheduled: 'Scheduled', active: 'Active', ending: 'Ending soon', ended: 'Ended' };
@@ -319,7 +319,16 @@ export function LicenseDetailPage(props: LicenseDetailProps) {
                 <Time iso={l.startsAt} />
               </dd>
               <dt>Ends</dt>
-              <dd>{l.endsAt ? <Time iso={l.endsAt} /> : <span class="muted">No end date (recorded before licenses had dates)</span>}</dd>
+              <dd>
+                {l.endsAt ? (
+                  <>
+                    <Time iso={l.endsAt} />
+                    {l.endsAt.endsWith('T00:00:00.000Z') && <span class="cell-sub">Last full day: {formatUtc(`${lastDay(l.endsAt)}T00:00:00.000Z`).replace(/, 00:00 UTC$/, '')} (UTC)</span>}
+                  </>
+                ) : (
+                  <span class="muted">No end date (recorded before licenses had dates)</span>
+                )}
+              </dd>
               <dt>At the end</dt>
               <dd>{ON_END_LABELS[l.onEnd]}</dd>
               <dt>Fee</dt>
