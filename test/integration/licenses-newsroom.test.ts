@@ -109,6 +109,7 @@ forEachDialect('create a license from the inquiry page: errors re-render what wa
     const after = await page(t.app, t.editor, `/newsroom/licensing/${id}`);
     assert.match(after.body, /Licensed/);
     assert.match(after.body, /License LIC-\d{4}-001 created/, 'the history names the license');
+    assert.match(after.body, new RegExp(`<a href="${flash.link!.href}">Open LIC-\\d{4}-001</a>`), 'the history links to the license');
     assert.match(after.body, /Stories under “Licensees only”/);
     assert.match(after.body, /Create another license/);
     const partner = (await t.services.licenses.get(flash.link!.href.split('/').pop()!))!.partnerId;

@@ -289,6 +289,11 @@ export function PipelineDetailPage(props: PipelineDetailProps) {
                       <Paragraphs text={e.note} />
                     </div>
                   )}
+                  {e.kind === 'license' && licensing.licenses.some((l) => l.reference === e.to) && (
+                    <p>
+                      <a href={`/newsroom/licensing/licenses/${licensing.licenses.find((l) => l.reference === e.to)!.id}`}>Open {e.to}</a>
+                    </p>
+                  )}
                   {e.mail && (
                     <p>
                       <a href={`/newsroom/mail/${e.mail.id}`}>{e.mail.subject}</a> <span class="muted">({e.mail.status})</span>
