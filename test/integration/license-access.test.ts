@@ -19,6 +19,8 @@ import { newId } from '../../src/util/ids.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
+// A 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const UNLIMITED_ENV = { FREEWIRE_API_RATE_LIMIT: '1000000' };
 
 type Doc = Record<string, any>;
@@ -108,7 +110,8 @@ forEachDialect('license access: licensees only, scope by profiles and desks, del
     const nobody = await services.licenseProfiles.create(SYSTEM_ACTOR, { name: 'Nobody', audience: 'nobody' });
 
     const sFree = await story(services, basics.desk, basics.author, { headline: 'Free story' });
-    const sLic = await story(services, basics.desk, basics.author, { headline: 'Licensed story', licenseProfile: licOnly.slug });
+    const image = await services.media.store(SYSTEM_ACTOR, { filename: 'heron.png', data: PNG, alt: 'A heron' });
+    const sLic = await story(services, basics.desk, basics.author, { headline: 'Licensed story', licenseProfile: licOnly.slug, leadImageId: image.id, leadImageCredit: 'Photo: Ada' });
     const sLicPol = await story(services, politics.slug, basics.author, { headline: 'Licensed politics', licenseProfile: licOnly.slug });
     const sDelayed = await story(services, basics.desk, basics.author, { headline: 'Delayed story', licenseProfile: nextDay.slug });
     const sSwitched = await story(services, basics.desk, basics.author, { headline: 'Not for syndication', syndication: 'none' });
@@ -127,11 +130,19 @@ forEachDialect('license access: licensees only, scope by profiles and desks, del
     await addLicense(services, none.id, { profiles: [licOnly.id], desks: [] });
     const both = await makePartner(services);
     const bothLicense = await addLicense(services, both.id, { profiles: [licOnly.id] }, true);
+    const textOnly = await makePartner(services);
+    await addLicense(services, textOnly.id, { profiles: [licOnly.id], images: false });
 
     // The free partner's key does not list the licensees-only story; the licensee's does.
     assert.deepEqual(ids((await drain(t, free.key)).items), [sFree].sort(), 'free: only the free story (the delayed one comes tomorrow)');
     assert.deepEqual(ids((await drain(t, everything.key)).items), [sFree, sLic, sLicPol, sDelayed].sort(), 'an empty scope: all offered to licensees, at once');
-    assert.equal((await api(t, everything.key, `/api/v1/stories/${sLic}`)).statusCode, 200);
+    // The license's images flag decides the images of what it covers.
+    const withImage = await api(t, everything.key, `/api/v1/stories/${sLic}`);
+    assert.equal(withImage.statusCode, 200);
+    assert.ok(withImage.body.includes(`/media/${image.id}`), 'a license with images');
+    const withoutImage = await api(t, textOnly.key, `/api/v1/stories/${sLic}`);
+    assert.equal(withoutImage.statusCode, 200);
+    assert.ok(!withoutImage.body.includes(`/media/${image.id}`), 'a license without images');
     assert.equal((await api(t, free.key, `/api/v1/stories/${sLic}`)).statusCode, 404);
     for (const id of [sSwitched, sNobody]) {
       assert.equal((await api(t, everything.key, `/api/v1/stories/${id}`)).statusCode, 404, 'never a story not for syndication');
