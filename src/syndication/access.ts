@@ -524,16 +524,20 @@ export class PartnerAccess {
     return { free, partnerIds };
   }
 
-  /** The partner's change points of one kind after `pos`. */
-  private kindStream(kind: PartnerKind, horizon: string): PointStream {
+  /**
+   * The change points of one kind after `pos`, from `from` on: a license's change times are never
+   * before its start, so points before the earliest start of a partner's licenses are not read.
+   */
+  private kindStream(kind: PartnerKind, horizon: string, from = ''): PointStream {
     return async (pos, limit) => {
+      const lo = from > pos.t ? { t: from, id: '' } : pos;
       const rows = await this.db
         .selectFrom('partner_change_points')
         .select(['story_id', 'at'])
         .where('kind', '=', kind)
         .where('at', '<=', horizon)
-        .where('at', '>=', pos.t)
-        .where((eb) => eb.or([eb('at', '>', pos.t), eb('story_id', '>', pos.id)]))
+        .where('at', '>=', lo.t)
+        .where((eb) => eb.or([eb('at', '>', lo.t), eb('story_id', '>', lo.id)]))
         .orderBy('at')
         .orderBy('story_id')
         .limit(limit)
@@ -574,7 +578,8 @@ export class PartnerAccess {
     const streams: PointStream[] = [];
     if (grants.free) streams.push(this.kindStream('free', horizon));
     if (grants.licenses.length > 0) {
-      streams.push(this.kindStream('licensee', horizon));
+      const earliestStart = grants.licenses.reduce((m, l) => (l.startsAt < m ? l.startsAt : m), grants.licenses[0]!.startsAt);
+      streams.push(this.kindStream('licensee', horizon, earliestStart));
       const boundaries = new Set<string>();
       for (const l of grants.licenses) {
         boundaries.add(l.startsAt);

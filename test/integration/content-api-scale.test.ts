@@ -131,6 +131,15 @@ forEachDialect('content API at scale: a poll reads a bounded number of stories',
     assert.equal(fresh.entries.length, kind === 'licensee' ? 1 : 0, 'free partners get it after the delay');
     await services.database.db.deleteFrom('partner_change_points').where('at', '=', iso(late)).execute();
   }
+
+  // A license that starts halfway through the archive: the stories before its start come at its
+  // start (virtual points in id order), and the first poll still reads about `limit` stories.
+  const midway: AccessGrants = { free: false, licenses: [{ ...OPEN_LICENSE, startsAt: iso(T0 + 1000 * 60_000 + 30_000) }] };
+  const before = access.storyRowsRead;
+  const first = await access.changes(midway, START, 20);
+  assert.equal(first.entries.length, 20);
+  assert.ok(first.entries.every((e) => e.changedAt === midway.licenses[0]!.startsAt));
+  assert.ok(access.storyRowsRead - before <= 150, `a license starting midway: the first poll read ${access.storyRowsRead - before} of 2000 stories`);
 });
 
 interface StorySpec {
