@@ -44,7 +44,8 @@
  * Why a poll is cheap and exact: a change time only ever takes values that are points of a few
  * streams, each readable in (time, story id) order through an index:
  * - `partner_change_points` of kind `free` (when the partner has the free grant) and of kind
- *   `licensee` (when it has a license): per story, max(last event, release to that kind) and a
+ *   `licensee` (when it has a license; read from its earliest license start, since a license
+ *   changes nothing before it starts): per story, max(last event, release to that kind) and a
  *   later embargo end (change-points.ts);
  * - for each boundary B of the partner's licenses (every startsAt, and endsAt of licenses that
  *   cancel), a virtual stream at time B of every story published by then, in id order: a
