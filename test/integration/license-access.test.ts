@@ -157,6 +157,16 @@ forEachDialect('license access: licensees only, scope by profiles and desks, del
     const licDoc = (await api(t, both.key, `/api/v1/stories/${sLic}`)).json() as Doc;
     assert.equal(licDoc.pubstatus, 'usable');
 
+    // Notices and WebSub fan out by the same grants: every free partner when the free program
+    // gives the story, and each partner whose licenses give it.
+    const fanLic = await services.partnerAccess.partnersWithStory(sLic);
+    assert.equal(fanLic.free, false);
+    assert.deepEqual(fanLic.partnerIds.sort(), [everything.id, both.id, textOnly.id].sort());
+    const fanFree = await services.partnerAccess.partnersWithStory(sFree);
+    assert.equal(fanFree.free, true);
+    assert.deepEqual(fanFree.partnerIds.sort(), [everything.id, standardOnly.id, both.id].sort());
+    assert.deepEqual(await services.partnerAccess.partnersWithStory(sSwitched), { free: false, partnerIds: [] });
+
     // A day later the free release comes: to the free partners, not again to the licensee.
     offset = 25 * HOUR;
     assert.deepEqual(ids((await drain(t, free.key)).items), [sDelayed, sFree].sort());
