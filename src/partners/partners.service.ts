@@ -76,6 +76,8 @@ export interface InvitationInfo {
   id: string;
   partnerId: string;
   outlet: string;
+  /** A licensee's invitation says so; a free partner's speaks of the program. */
+  kind: PartnerKind;
   email: string;
   expiresAt: string;
 }
@@ -360,7 +362,7 @@ export class PartnersService {
   /** What the accept page shows before the form is filled in; throws like acceptInvitation. */
   async getInvitation(token: unknown, now: Date = new Date()): Promise<InvitationInfo> {
     const { inv, partner } = await this.usableInvitation(token, now);
-    return { id: inv.id, partnerId: partner.id, outlet: partner.outlet, email: inv.email, expiresAt: inv.expires_at };
+    return { id: inv.id, partnerId: partner.id, outlet: partner.outlet, kind: partner.kind, email: inv.email, expiresAt: inv.expires_at };
   }
 
   /**

@@ -90,7 +90,11 @@ export function DashboardPage(p: DashboardProps) {
   const approved = p.partner.status === 'approved';
   return (
     <>
-      <PageHead title={p.partner.outlet} lede={`Welcome, ${p.user.name}. This is your outlet’s home in the ${p.siteName} republishing program.`}>
+      <PageHead title={p.partner.outlet} lede={
+          p.partner.kind === 'licensee'
+            ? `Welcome, ${p.user.name}. This is your outlet’s home as a ${p.siteName} licensee.`
+            : `Welcome, ${p.user.name}. This is your outlet’s home in the ${p.siteName} republishing program.`
+        }>
         <StatusPill status={p.partner.status} />
       </PageHead>
       <StatusNotice status={p.partner.status} reason={p.partner.status === 'approved' ? null : p.partner.decisionReason} />
@@ -140,6 +144,7 @@ export function DashboardPage(p: DashboardProps) {
         <section aria-labelledby="terms-title" class="pp-card">
           <h2 id="terms-title">The terms</h2>
           <p class="pp-muted">
+            {p.partner.kind === 'licensee' && 'Your licenses say which stories you may use and until when. '}
             Most stories follow the newsroom’s standard terms (“{p.profileName}”). A story can carry its own: its Republish page always shows the terms that
             apply.
           </p>
@@ -149,7 +154,7 @@ export function DashboardPage(p: DashboardProps) {
             ))}
           </ul>
           <p>
-            <a href="/republish">The full program terms</a>
+            {p.partner.kind === 'licensee' ? <a href="/license">Licensing our reporting</a> : <a href="/republish">The full program terms</a>}
           </p>
         </section>
         <section aria-labelledby="outlet-title" class="pp-card">
