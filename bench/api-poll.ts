@@ -49,7 +49,7 @@ async function run(n: number): Promise<void> {
     }
     await bulkInsertStories(db, database.dialect, deskId, stories);
     const access = new PartnerAccess(db, database.dialect, createSearchIndex(db, 'sqlite'));
-    const partner = { kind: 'free' as const };
+    const partner = { free: true, licenses: [] };
     const cpu = async (f: () => Promise<unknown>) => {
       const c = process.cpuUsage();
       const w = performance.now();

@@ -26,6 +26,7 @@ import { registerUsageNewsroomRoutes } from './usage/newsroom.routes.js';
 import { registerAttributionRoutes } from './attribution/routes.js';
 import { registerAdminPartnerApi } from './partners/api.routes.js';
 import { registerLicensingRoutes } from './licensing/newsroom.routes.js';
+import { registerLicensesPageRoutes } from './licensing/licenses-page.routes.js';
 import { registerAdminLicensingApi } from './licensing/admin-api.routes.js';
 import { registerAdminUsageApi } from './usage/api.routes.js';
 import { registerApplicationApi, registerProgramRoutes } from './partners/public.routes.js';
@@ -134,6 +135,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
     await registerWebSubNewsroom(scope, services);
     await registerTipsInboxRoutes(scope, services);
     await registerLicensingRoutes(scope, services);
+    await registerLicensesPageRoutes(scope, services);
   });
   await registerApiDocs(app, services);
   // After the docs plugin, so the public application endpoint is in the OpenAPI document.

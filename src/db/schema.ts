@@ -566,7 +566,7 @@ export interface LicenseInquiriesTable {
   status_changed_at: string;
 }
 
-export type InquiryEventKind = 'received' | 'status' | 'owner' | 'note' | 'email';
+export type InquiryEventKind = 'received' | 'status' | 'owner' | 'note' | 'email' | 'license';
 
 /** Append-only history of an inquiry. */
 export interface LicenseInquiryEventsTable {

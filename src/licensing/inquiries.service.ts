@@ -88,7 +88,7 @@ export function validateInquiry(input: InquiryInput): ValidInquiry {
 }
 
 /** Where the desk's notification goes: the licensing contact if it is an address, else every active admin. */
-async function deskRecipients(services: Services, contact: string): Promise<string[]> {
+export async function deskRecipients(services: Services, contact: string): Promise<string[]> {
   const f = new Fields();
   const email = f.email('contact', contact);
   if (contact.trim() !== '' && f.ok && !/[,;:"]/.test(email)) return [email];

@@ -8,8 +8,9 @@
  * the same statement, retried against the fresh row, so the history always records true
  * from-values and a transition is never judged on a stale status.
  *
- * `licensed` is not set by hand: it belongs to creating a license, which will set it (and the
- * partner) in one transaction.
+ * `licensed` is not set by hand: it belongs to creating a license (licenses.service.ts), which
+ * sets it, the partner and a `license` history event in the license's own transaction through
+ * markLicensed.
  */
 import type { Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
@@ -364,6 +365,56 @@ export class PipelineService {
     );
     this.services.mailer.flushLater([mailId]);
     return { inquiry: { ...result.inquiry, history: await this.history(result.inquiry.id) }, mailId };
+  }
+
+  /**
+   * Inside the transaction that creates a license: the inquiry becomes `licensed` (if it was not
+   * already: a licensed inquiry may get further licenses), names its partner, and its history
+   * gets a `license` event naming the reference. One conditional UPDATE on the revision read in
+   * the same transaction; `expected` (the revision the editor loaded) makes a change made
+   * meanwhile a CONFLICT. Returns false when the row moved between the read and the UPDATE, for
+   * the caller to retry the whole transaction.
+   */
+  async markLicensed(
+    trx: Transaction<DB>,
+    actor: Actor,
+    inquiryId: string,
+    license: { reference: string; partnerId: string; expected?: number | undefined; now: string },
+  ): Promise<boolean> {
+    const current = await this.row(inquiryId, trx);
+    if (license.expected !== undefined && current.revision !== license.expected) {
+      throw new AppError('CONFLICT', STALE_MESSAGE, { details: { revision: [`is ${license.expected}; the inquiry is now at revision ${current.revision}`] } });
+    }
+    if (current.status === 'declined') throw new AppError('INVALID_TRANSITION', 'This inquiry is declined; reopen it (status negotiating) before licensing it.', { details: { status: ['is declined'] } });
+    const set: Partial<Row> = { partner_id: license.partnerId, updated_at: license.now, revision: current.revision + 1 };
+    const events: NewEvent[] = [];
+    if (current.status !== 'licensed') {
+      set.status = 'licensed';
+      set.status_changed_at = license.now;
+      events.push({ kind: 'status', from: current.status, to: 'licensed' });
+    }
+    events.push({ kind: 'license', to: license.reference });
+    const r = await trx.updateTable('license_inquiries').set(set).where('id', '=', current.id).where('revision', '=', current.revision).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return false;
+    let i = 0;
+    for (const e of events) {
+      await trx
+        .insertInto('license_inquiry_events')
+        .values({
+          id: newId(),
+          inquiry_id: current.id,
+          kind: e.kind,
+          actor_id: actor.id,
+          actor_label: actor.label,
+          from_value: e.from ?? null,
+          to_value: e.to ?? null,
+          note: null,
+          mail_id: null,
+          created_at: new Date(Date.parse(license.now) + i++).toISOString(),
+        })
+        .execute();
+    }
+    return true;
   }
 
   /** The greeting the email form starts with. */

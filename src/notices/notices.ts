@@ -31,8 +31,6 @@ import { newId } from '../util/ids.js';
 import { pendingDelivery } from '../webhooks/deliveries.js';
 import { latestNotice, NOTICE_TYPES, partnersWhoHadStory, type NoticeEvent } from './ledger.js';
 
-const KINDS: readonly PartnerKind[] = ['free', 'licensee'];
-
 interface Prefs {
   emailOnCorrection: boolean;
   emailOnKill: boolean;
@@ -64,11 +62,12 @@ export interface NoticeContext {
 async function recipientIds(services: Services, storyId: string): Promise<string[]> {
   const db = services.database.db;
   const ids = await partnersWhoHadStory(db, storyId);
-  const kinds: PartnerKind[] = [];
-  for (const kind of KINDS) if (await services.partnerAccess.story({ kind }, storyId)) kinds.push(kind);
-  const approved = new Set<string>();
-  if (kinds.length > 0) {
-    const rows = await db.selectFrom('partners').select('id').where('status', '=', 'approved').where('kind', 'in', kinds).execute();
+  // Per-partner grants: every free partner when the free program gives the story, and each
+  // partner whose licenses give it (those come back approved already).
+  const now = await services.partnerAccess.partnersWithStory(storyId);
+  const approved = new Set<string>(now.partnerIds);
+  if (now.free) {
+    const rows = await db.selectFrom('partners').select('id').where('status', '=', 'approved').where('kind', '=', 'free').execute();
     for (const r of rows) approved.add(r.id);
   }
   for (const part of chunks([...ids])) {

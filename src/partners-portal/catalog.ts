@@ -66,6 +66,7 @@ export async function partnerCatalog(services: Services, partner: Partner, query
   if (query.deskSlug && !desk) return { items: [], hasMore: false, upcoming: [], truncated: false };
   const matches = query.following ? await followMatcher(services, query.following) : undefined;
   const q = query.q?.trim() ?? '';
+  const grants = await services.partnerAccess.grants(partner);
 
   const skip = (query.page - 1) * PAGE_SIZE;
   const items: CatalogEntry[] = [];
@@ -93,7 +94,7 @@ export async function partnerCatalog(services: Services, partner: Partner, query
       exhausted = offset + BATCH >= r.total;
     }
     scanned += BATCH;
-    const access = await storyAccess({ db: services.database.db, licenseProfiles: services.licenseProfiles }, partner, batch, now);
+    const access = await storyAccess({ db: services.database.db, licenseProfiles: services.licenseProfiles }, grants, batch, now);
     for (const story of batch) {
       const a = access.get(story.id);
       if (!a) continue;

@@ -19,6 +19,7 @@ import { PARTNER_STATUSES, type Partner } from './partners.service.js';
 import { approvePartner, invitationPath, rejectPartner, suspendPartner } from './decisions.js';
 import { MailListPage, MailViewPage, PartnerDetailPage, PartnersListPage, RulesPage, rulesValues, type RulesValues } from './pages/review.js';
 import { registerWebhookNewsroomRoutes } from '../webhooks/newsroom.routes.js';
+import { partnerLicenseRows } from '../licensing/licenses-page.routes.js';
 
 const PAGE_SIZE = 50;
 
@@ -47,10 +48,11 @@ export async function registerPartnerReviewRoutes(app: FastifyInstance, services
       newInvitation?: { url: string; expiresAt: string };
     } = {},
   ) {
-    const [users, keys, mail] = await Promise.all([
+    const [users, keys, mail, licenses] = await Promise.all([
       services.partners.listUsers(partner.id),
       services.partners.listKeys(partner.id),
       services.mailer.list({ to: partner.email, limit: 20 }),
+      partnerLicenseRows(services, partner.id),
     ]);
     return renderPage(
       services,
@@ -64,6 +66,7 @@ export async function registerPartnerReviewRoutes(app: FastifyInstance, services
         mail: mail.items,
         csrf: staff(request).csrfToken,
         canInvite: partner.status === 'approved' && users.length === 0 && can(staff(request).actor, 'users.manage'),
+        licenses,
         ...opts,
       }),
     );

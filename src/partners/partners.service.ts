@@ -76,6 +76,8 @@ export interface InvitationInfo {
   id: string;
   partnerId: string;
   outlet: string;
+  /** A licensee's invitation says so; a free partner's speaks of the program. */
+  kind: PartnerKind;
   email: string;
   expiresAt: string;
 }
@@ -170,6 +172,41 @@ export class PartnersService {
       })
       .execute();
     return this.get(id);
+  }
+
+  /**
+   * A partner that comes from a license rather than an application: approved at once, kind
+   * licensee, judged by no eligibility rule (the free program's rules do not apply to a paid
+   * license). Inside the caller's transaction, so the partner never exists without its license.
+   */
+  async createLicensee(
+    trx: Transaction<DB>,
+    actor: Actor,
+    facts: { outlet: string; website: string; contactName: string; email: string; intendedUse: string; reason: string; now: string },
+  ): Promise<string> {
+    const id = newId();
+    let domain = '';
+    try {
+      domain = new URL(facts.website).hostname.toLowerCase().replace(/^www\./, '');
+    } catch {
+      // An inquiry's website was checked when it was filed; a partner without one has no domain.
+    }
+    const report: EligibilityReport = {
+      eligible: true,
+      results: [{ rule: 'license', passed: true, reason: `${facts.reason}: a licensee, not judged by the free program's rules` }],
+      manualReview: false,
+      evaluatedAt: facts.now,
+    };
+    await trx
+      .insertInto('partners')
+      .values({
+        id, outlet: facts.outlet, website: facts.website, domain, contact_name: facts.contactName, email: facts.email, audience: 0, evidence: '',
+        intended_use: facts.intendedUse, status: 'approved', kind: 'licensee', eligibility_json: JSON.stringify(report), decision_reason: facts.reason,
+        decided_by: actor.id, decided_at: facts.now, feed_token_hash: null, created_at: facts.now, updated_at: facts.now,
+      })
+      .execute();
+    await recordAudit(trx, actor, 'partner.approved', { type: 'partner', id }, { reason: facts.reason, kind: 'licensee' });
+    return id;
   }
 
   async get(id: string): Promise<Partner> {
@@ -271,9 +308,11 @@ export class PartnersService {
 
   /**
    * A one-time link for the partner's contact to set up their login. The token is returned once;
-   * only its sha256 is stored. Pass `trx` to create it in the same transaction as the approval.
+   * only its sha256 is stored. Pass `trx` to create it in the same transaction as the approval,
+   * and `email` to invite someone other than the partner's contact (the person a license was
+   * negotiated with).
    */
-  async createInvitation(partnerId: string, trx?: Transaction<DB>): Promise<{ id: string; token: string; email: string; expiresAt: string }> {
+  async createInvitation(partnerId: string, trx?: Transaction<DB>, email?: string): Promise<{ id: string; token: string; email: string; expiresAt: string }> {
     const db = trx ?? this.db;
     const p = await db.selectFrom('partners').select(['id', 'email', 'status']).where('id', '=', partnerId).executeTakeFirst();
     if (!p) throw new AppError('NOT_FOUND', 'No such partner.');
@@ -284,9 +323,9 @@ export class PartnersService {
     const expiresAt = new Date(now.getTime() + INVITATION_TTL_DAYS * 86_400_000).toISOString();
     await db
       .insertInto('partner_invitations')
-      .values({ id, partner_id: partnerId, email: p.email, token_hash: sha256Hex(token), expires_at: expiresAt, accepted_at: null, created_at: now.toISOString() })
+      .values({ id, partner_id: partnerId, email: email ?? p.email, token_hash: sha256Hex(token), expires_at: expiresAt, accepted_at: null, created_at: now.toISOString() })
       .execute();
-    return { id, token, email: p.email, expiresAt };
+    return { id, token, email: email ?? p.email, expiresAt };
   }
 
   /**
@@ -323,7 +362,7 @@ export class PartnersService {
   /** What the accept page shows before the form is filled in; throws like acceptInvitation. */
   async getInvitation(token: unknown, now: Date = new Date()): Promise<InvitationInfo> {
     const { inv, partner } = await this.usableInvitation(token, now);
-    return { id: inv.id, partnerId: partner.id, outlet: partner.outlet, email: inv.email, expiresAt: inv.expires_at };
+    return { id: inv.id, partnerId: partner.id, outlet: partner.outlet, kind: partner.kind, email: inv.email, expiresAt: inv.expires_at };
   }
 
   /**

@@ -1,24 +1,38 @@
 /**
  * Which stories a partner may have, in which state, and since when. The content API, the partner
- * feeds and anything else that hands stories to partners ask this module, so the rules live once:
+ * feeds, the portal, webhooks, notices and WebSub ask this module, so the rules live once.
+ *
+ * Grants. What a partner gets is the union of its grants: the free program (partners of kind
+ * `free`) and each of its licenses (src/licensing/licenses.ts). A `licensee` partner with no
+ * license in force gets nothing. Grants are read on every request, never cached, so a license
+ * that starts, ends or is extended takes effect on every node at once.
  *
  * - a story is offered under its effective license profile (its own or the default), made
  *   stricter by the story's own syndication switch (an editor who marked a story "not for
  *   syndication" or "licensees only" is obeyed whatever the profile says);
- * - `availability()` decides the partner's kind against the profile: free partners get a delayed
- *   story only after publication + delayHours, `licensees` profiles only go to licensees,
- *   `nobody` never;
+ * - the free grant (`evaluate`): `availability()` decides against the profile: a delayed story
+ *   only after publication + delayHours, never `licensees` or `nobody` stories;
+ * - a license (`evaluateLicense`) covers the stories its scope names (profiles and desks, judged
+ *   on the story's profile before the switch) unless the switch or profile says `nobody`; it
+ *   gives them from publication, without the free delay, but not before the license starts:
+ *   availableFrom = max(publication, startsAt). From `endsAt` on it gives nothing new; the
+ *   stories it gave either stay with the licensee silently (on_end `keep`) or come once more as
+ *   `canceled`, version "<live>.2", at `endsAt` (on_end `cancel`), so the licensee's systems take
+ *   them down;
  * - a story with an embargo in the future is delivered as `withheld` (the partner may hold it
  *   but not publish it), then `usable`;
  * - a withdrawn story becomes `canceled`: a new version, never a silent disappearance — but only
- *   for partners who could have had it before it was withdrawn.
+ *   for partners who could have had it before it was withdrawn;
+ * - the union (`evaluateGrants`) takes the best state any grant gives (usable > withheld >
+ *   canceled) and, as its change time, the latest change time of all of them.
  *
  * The change list. A partner polls `GET /api/v1/stories?since=<cursor>` and must miss nothing.
- * Most changes are events (publish, update, correction, withdrawal), but two are not: a delayed
- * free release (publication + 24 h) and the end of an embargo happen by the clock alone. So each
- * story gets, per partner, a *visible change time*: the latest of its last story event, the time
- * it became available to this partner, and the end of its embargo — each only once it has
- * passed. The list is ordered by (visible change time, story id) and the cursor is the last
+ * Most changes are events (publish, update, correction, withdrawal), but some are not: a delayed
+ * free release (publication + 24 h), the end of an embargo, and a license's start or (with
+ * on_end `cancel`) its end happen by the clock alone. So each story gets, per partner, a *visible
+ * change time*: the latest of its last story event, the time it became available to this
+ * partner, the end of its embargo, and the end of a license that cancels it — each only once it
+ * has passed. The list is ordered by (visible change time, story id) and the cursor is the last
  * (time, id) delivered.
  *
  * Why a settle lag: an event's time is taken inside its transaction, before commit. On
@@ -27,18 +41,27 @@
  * it forever. The list therefore only hands out changes older than SETTLE_MS (the horizon);
  * anything newer comes in the next poll. It also absorbs small clock differences between nodes.
  *
- * Why a poll is cheap: the change time only ever takes values stored in partner_change_points
- * (change-points.ts), per partner kind. A poll reads those points after its cursor in (time, id)
- * order, a batch at a time, evaluates just those stories, and stops as soon as it holds `limit`
- * + 1 entries whose change time is at or before the last point read: every story whose change
- * time is that early has a point there, so it has been seen. A poll with nothing new reads
- * nothing; the first poll reads about `limit` stories, whatever the archive's size.
+ * Why a poll is cheap and exact: a change time only ever takes values that are points of a few
+ * streams, each readable in (time, story id) order through an index:
+ * - `partner_change_points` of kind `free` (when the partner has the free grant) and of kind
+ *   `licensee` (when it has a license; read from its earliest license start, since a license
+ *   changes nothing before it starts): per story, max(last event, release to that kind) and a
+ *   later embargo end (change-points.ts);
+ * - for each boundary B of the partner's licenses (every startsAt, and endsAt of licenses that
+ *   cancel), a virtual stream at time B of every story published by then, in id order: a
+ *   license's change time max(last event, startsAt) or max(last event, endsAt) equals B exactly
+ *   for the stories that had nothing newer.
+ * A poll merges the streams after its cursor, a batch at a time, evaluates just those stories,
+ * and stops as soon as it holds `limit` + 1 entries whose change time is at or before the last
+ * point read: every story whose change time is that early has a point there in some stream, so
+ * it has been seen. A poll with nothing new reads no story; the first poll reads about `limit`
+ * stories, whatever the archive's size. Change points need no per-partner rows.
  *
  * Everything here reads the live version (its syndication switch, license profile and embargo),
  * never the working copy: an editor's unpublished change reaches partners when it goes live.
  */
 import type { Kysely } from 'kysely';
-import type { DB, StoryStatus, Syndication } from '../db/schema.js';
+import type { DB, PartnerKind, StoryStatus, Syndication } from '../db/schema.js';
 import type { DialectHelpers } from '../db/dialect.js';
 import type { SearchIndex } from '../search/search.js';
 import type { Partner } from '../partners/partners.service.js';
@@ -47,6 +70,7 @@ import { availability, LicenseProfilesService, type LicenseProfile } from '../li
 import { chunks } from '../util/chunks.js';
 import { parseStringArray } from '../util/json.js';
 import { applySyndicationSwitch, lastStoryEvents } from './rules.js';
+import { inForce, LicensesReader, scopeCovers, type License } from '../licensing/licenses.js';
 
 export { applySyndicationSwitch };
 
@@ -81,6 +105,30 @@ export interface AccessEntry {
   deskId: string;
   /** Tag names of the live version (kept on the version, so withdrawn stories have them too). */
   tags: string[];
+  /** The grants that give the partner the story in this state. */
+  grantedBy: { free: boolean; licenses: Array<Pick<License, 'id' | 'reference' | 'images'>> };
+  /** Set when the entry is a cancellation because this license ended (on_end `cancel`). */
+  endedLicense: { reference: string; endsAt: string } | null;
+}
+
+/** What a partner holds: the free program (partners of kind `free`) and its licenses. */
+export interface AccessGrants {
+  free: boolean;
+  /** Every license of the partner, whatever its state: ended ones may still cancel stories. */
+  licenses: License[];
+}
+
+/** Who is asking: a partner (its grants are read now) or grants already read. */
+export type Grantee = Pick<Partner, 'id' | 'kind'> | AccessGrants;
+
+const isGrants = (g: Grantee): g is AccessGrants => 'licenses' in g;
+
+/**
+ * The partner kind whose image rules apply to an entry: a license decides images for what it
+ * gives (its `images` flag is in the entry's profile), the free program by the profile.
+ */
+export function imageKindOf(entry: Pick<AccessEntry, 'grantedBy'>): PartnerKind {
+  return entry.grantedBy.licenses.length > 0 ? 'licensee' : 'free';
 }
 
 export interface ChangeCursor {
@@ -137,8 +185,9 @@ export interface Row {
 const maxIso = (...xs: Array<string | null | undefined>) => xs.reduce<string>((m, x) => (x && x > m ? x : m), '');
 
 /**
- * The story as this partner may have it at `at`, or undefined when the partner may not (yet)
- * have it. `at` is the horizon for the change list, the present for single lookups.
+ * The story as the free grant (or, for a partner the ledger brings in, a partner of `kind`) gives
+ * it at `at`, or undefined when it does not (yet). `at` is the horizon for the change list, the
+ * present for single lookups.
  */
 export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<Partner, 'kind'>, at: Date): AccessEntry | undefined {
   if (!row.published_at || row.live_version === null) return undefined;
@@ -161,6 +210,8 @@ export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<P
     liveVersion: row.live_version,
     deskId: row.desk_id,
     tags: parseStringArray(row.tags_json),
+    grantedBy: { free: true, licenses: [] },
+    endedLicense: null,
   };
   if (withdrawn) {
     const when = row.withdrawn_at ?? row.last_event_at;
@@ -196,6 +247,120 @@ export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<P
     versionCreated: lifted ?? row.version_created_at,
     embargoUntil: null,
     changedAt: maxIso(row.last_event_at, a.availableFrom, lifted),
+  };
+}
+
+/** The story as one license gives it at `at` (see the top of this file), or undefined. */
+export function evaluateLicense(row: Row, storyProfile: LicenseProfile, license: License, at: Date): AccessEntry | undefined {
+  if (!row.published_at || row.live_version === null) return undefined;
+  if (row.status !== 'published' && row.status !== 'withdrawn') return undefined;
+  const switched = applySyndicationSwitch(storyProfile, row.syndication);
+  if (switched.audience === 'nobody') return undefined;
+  // The scope names profiles as the newsroom chose them for the story, before its own switch.
+  if (!scopeCovers(license, { deskId: row.desk_id, profileId: storyProfile.id })) return undefined;
+  const atIso = at.toISOString();
+  const availableFrom = maxIso(row.published_at, license.startsAt);
+  if (availableFrom > atIso) return undefined;
+  const endsAt = license.endsAt;
+  const ended = endsAt !== null && endsAt <= atIso;
+  if (ended && availableFrom >= endsAt) return undefined;
+  const withdrawnAt = row.status === 'withdrawn' ? (row.withdrawn_at ?? row.last_event_at) : null;
+  // Withdrawn before the license reached it: never the licensee's, so no news to it either.
+  if (withdrawnAt !== null && withdrawnAt <= availableFrom) return undefined;
+  const base = {
+    storyId: row.id,
+    slug: row.slug,
+    status: row.status,
+    publishedAt: row.published_at,
+    withdrawnAt: row.withdrawn_at,
+    withdrawnReason: row.withdrawn_reason,
+    availableFrom,
+    // The license decides images for what it covers.
+    profile: { ...switched, imagesIncluded: license.images },
+    liveVersion: row.live_version,
+    deskId: row.desk_id,
+    tags: parseStringArray(row.tags_json),
+    grantedBy: { free: false, licenses: [{ id: license.id, reference: license.reference, images: license.images }] },
+    endedLicense: null,
+  };
+  if (ended) {
+    // The licensee keeps what it published, as licenses usually allow: nothing more to say.
+    if (license.onEnd === 'keep') return undefined;
+    if (withdrawnAt === null || withdrawnAt >= endsAt) {
+      // ".2" sorts after the version the licensee holds ("3", or "3.1" after an embargo).
+      return {
+        ...base,
+        pubstatus: 'canceled',
+        version: `${row.live_version}.2`,
+        versionCreated: endsAt,
+        embargoUntil: null,
+        changedAt: maxIso(row.last_event_at, endsAt),
+        endedLicense: { reference: license.reference, endsAt },
+      };
+    }
+    // Withdrawn while the license was in force: the withdrawal already told the licensee.
+  }
+  if (withdrawnAt !== null) {
+    return {
+      ...base,
+      pubstatus: 'canceled',
+      version: String(row.current_version),
+      versionCreated: withdrawnAt,
+      embargoUntil: null,
+      changedAt: maxIso(row.last_event_at, availableFrom),
+    };
+  }
+  const embargo = row.embargo_until;
+  if (embargo && embargo > atIso) {
+    return {
+      ...base,
+      pubstatus: 'withheld',
+      version: String(row.live_version),
+      versionCreated: row.version_created_at,
+      embargoUntil: embargo,
+      changedAt: maxIso(row.last_event_at, availableFrom),
+    };
+  }
+  const lifted = embargo && embargo > row.version_created_at && embargo > row.published_at ? embargo : null;
+  return {
+    ...base,
+    pubstatus: 'usable',
+    version: lifted ? `${row.live_version}.1` : String(row.live_version),
+    versionCreated: lifted ?? row.version_created_at,
+    embargoUntil: null,
+    changedAt: maxIso(row.last_event_at, availableFrom, lifted),
+  };
+}
+
+/** Usable beats withheld beats a withdrawal beats a license's end. */
+const rankOf = (e: AccessEntry) => (e.pubstatus === 'usable' ? 3 : e.pubstatus === 'withheld' ? 2 : e.endedLicense ? 0 : 1);
+
+/**
+ * The story as the union of these grants gives it at `at`: the best state any grant gives, from
+ * the earliest of the grants giving that state, with the images any of them allows, at the latest
+ * change time of all of them (each is a point of some change stream: see the top of this file).
+ */
+export function evaluateGrants(row: Row, storyProfile: LicenseProfile, grants: AccessGrants, at: Date): AccessEntry | undefined {
+  const candidates: AccessEntry[] = [];
+  if (grants.free) {
+    const e = evaluate(row, storyProfile, { kind: 'free' }, at);
+    if (e) candidates.push(e);
+  }
+  for (const license of grants.licenses) {
+    const e = evaluateLicense(row, storyProfile, license, at);
+    if (e) candidates.push(e);
+  }
+  if (candidates.length <= 1) return candidates[0];
+  const bestRank = Math.max(...candidates.map(rankOf));
+  const best = candidates.filter((c) => rankOf(c) === bestRank);
+  const first = best[0]!;
+  const availableFrom = best.reduce((m, c) => (c.availableFrom < m ? c.availableFrom : m), first.availableFrom);
+  return {
+    ...first,
+    availableFrom,
+    profile: { ...first.profile, imagesIncluded: best.some((c) => c.profile.imagesIncluded) },
+    grantedBy: { free: best.some((c) => c.grantedBy.free), licenses: best.flatMap((c) => c.grantedBy.licenses) },
+    changedAt: maxIso(...candidates.map((c) => c.changedAt)),
   };
 }
 
@@ -247,12 +412,24 @@ const byChange = (a: AccessEntry, b: AccessEntry) => compareKeys({ t: a.changedA
 /** Change points read per scan step at most (the first step reads limit + 1). */
 const MAX_SCAN_BATCH = 500;
 
+interface Point {
+  t: string;
+  id: string;
+}
+
+/** Reads a stream's points after `pos`, in (time, id) order, at most `limit`. */
+type PointStream = (pos: Point, limit: number) => Promise<Point[]>;
+
+/** How long after a license that cancels has ended its licensee may still read the cancellations. */
+export const CANCEL_GRACE_DAYS = 30;
+
 export class PartnerAccess {
-  /** The clock; tests replace it to move time (delayed releases, embargoes). */
+  /** The clock; tests replace it to move time (delayed releases, embargoes, license dates). */
   now: () => Date = () => new Date();
   /** Story rows read and evaluated so far: lets tests and benches see what a poll costs. */
   storyRowsRead = 0;
   private readonly profiles: LicenseProfilesService;
+  private readonly licenses: LicensesReader;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -260,6 +437,19 @@ export class PartnerAccess {
     private readonly search: SearchIndex,
   ) {
     this.profiles = new LicenseProfilesService(db, dialect);
+    this.licenses = new LicensesReader(db);
+  }
+
+  /** The partner's grants, read now (see the top of this file: never cached). */
+  async grants(who: Grantee): Promise<AccessGrants> {
+    if (isGrants(who)) return who;
+    return { free: who.kind === 'free', licenses: await this.licenses.forPartner(who.id) };
+  }
+
+  /** Grants of many partners at once (one query per chunk of ids). */
+  async grantsOf(partners: ReadonlyArray<Pick<Partner, 'id' | 'kind'>>): Promise<Map<string, AccessGrants>> {
+    const licenses = await this.licenses.forPartners(partners.map((p) => p.id));
+    return new Map(partners.map((p) => [p.id, { free: p.kind === 'free', licenses: licenses.get(p.id) ?? [] }]));
   }
 
   private async loadRows(ids: readonly string[], horizon: string | undefined): Promise<Row[]> {
@@ -268,60 +458,156 @@ export class PartnerAccess {
     return out;
   }
 
-  private async evaluateRows(rows: Row[], partner: Pick<Partner, 'kind'>, at: Date): Promise<AccessEntry[]> {
+  private async evaluateRows(rows: Row[], grants: AccessGrants, at: Date): Promise<AccessEntry[]> {
+    if (rows.length === 0 || (!grants.free && grants.licenses.length === 0)) return [];
     const profiles = await this.profiles.forStories(rows.map((r) => r.id));
     const out: AccessEntry[] = [];
     for (const r of rows) {
       const profile = profiles.get(r.id);
-      const e = profile ? evaluate(r, profile, partner, at) : undefined;
+      const e = profile ? evaluateGrants(r, profile, grants, at) : undefined;
       if (e) out.push(e);
     }
     return out;
   }
 
   /** One story as this partner may have it now; undefined when unknown or not for this partner. */
-  async story(partner: Pick<Partner, 'kind'>, storyId: string): Promise<AccessEntry | undefined> {
+  async story(who: Grantee, storyId: string): Promise<AccessEntry | undefined> {
     if (!STORY_ID.test(storyId)) return undefined;
-    return (await this.evaluateRows(await this.loadRows([storyId], undefined), partner, this.now()))[0];
+    const grants = await this.grants(who);
+    return (await this.evaluateRows(await this.loadRows([storyId], undefined), grants, this.now()))[0];
+  }
+
+  /** These stories as this partner may have them at `at` (tests compare the change list with it). */
+  async storiesAt(who: Grantee, storyIds: readonly string[], at: Date, horizon?: string): Promise<AccessEntry[]> {
+    return this.evaluateRows(await this.loadRows(storyIds, horizon), await this.grants(who), at);
+  }
+
+  /**
+   * A license of the partner, not in force now, whose scope covers this story: why the partner
+   * may not have a story it would otherwise get (the content API answers 403 naming it).
+   */
+  async licenseOutOfForce(who: Grantee, storyId: string): Promise<License | undefined> {
+    if (!STORY_ID.test(storyId)) return undefined;
+    const now = this.now();
+    const idle = (await this.grants(who)).licenses.filter((l) => !inForce(l, now));
+    if (idle.length === 0) return undefined;
+    const [row] = await this.loadRows([storyId], undefined);
+    if (!row) return undefined;
+    const profile = (await this.profiles.forStories([storyId])).get(storyId);
+    if (!profile || applySyndicationSwitch(profile, row.syndication).audience === 'nobody') return undefined;
+    const covering = idle.filter((l) => scopeCovers(l, { deskId: row.desk_id, profileId: profile.id }));
+    // The one that ended last, else the one that starts first.
+    const ended = covering.filter((l) => l.endsAt !== null && l.endsAt <= now.toISOString()).sort((a, b) => (a.endsAt! < b.endsAt! ? 1 : -1));
+    return ended[0] ?? covering.sort((a, b) => a.startsAt.localeCompare(b.startsAt))[0];
+  }
+
+  /**
+   * Approved partners who may have this story now, for fan-outs (notices, WebSub): `free` when
+   * every approved free partner may (the free grant gives it), and the ids of partners with
+   * licenses that give it (each evaluated with its own grants).
+   */
+  async partnersWithStory(storyId: string): Promise<{ free: boolean; partnerIds: string[] }> {
+    if (!STORY_ID.test(storyId)) return { free: false, partnerIds: [] };
+    const now = this.now();
+    const [row] = await this.loadRows([storyId], undefined);
+    if (!row) return { free: false, partnerIds: [] };
+    const profile = (await this.profiles.forStories([storyId])).get(storyId);
+    if (!profile) return { free: false, partnerIds: [] };
+    const free = evaluate(row, profile, { kind: 'free' }, now) !== undefined;
+    const licensed = await this.db
+      .selectFrom('partners as p')
+      .select(['p.id', 'p.kind'])
+      .where('p.status', '=', 'approved')
+      .where('p.id', 'in', this.db.selectFrom('licenses').select('partner_id'))
+      .execute();
+    const grants = await this.grantsOf(licensed);
+    const partnerIds = licensed.filter((p) => evaluateGrants(row, profile, grants.get(p.id)!, now) !== undefined).map((p) => p.id);
+    return { free, partnerIds };
+  }
+
+  /**
+   * The change points of one kind after `pos`, from `from` on: a license's change times are never
+   * before its start, so points before the earliest start of a partner's licenses are not read.
+   */
+  private kindStream(kind: PartnerKind, horizon: string, from = ''): PointStream {
+    return async (pos, limit) => {
+      const lo = from > pos.t ? { t: from, id: '' } : pos;
+      const rows = await this.db
+        .selectFrom('partner_change_points')
+        .select(['story_id', 'at'])
+        .where('kind', '=', kind)
+        .where('at', '<=', horizon)
+        .where('at', '>=', lo.t)
+        .where((eb) => eb.or([eb('at', '>', lo.t), eb('story_id', '>', lo.id)]))
+        .orderBy('at')
+        .orderBy('story_id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ t: r.at, id: r.story_id }));
+    };
+  }
+
+  /**
+   * The virtual points of a license boundary B: every story published by B, at time B, in id
+   * order. (A story's `licensee` point is max(last event, publication), so every story whose
+   * license change time is B is among them; stories with later changes are read in vain, once.)
+   */
+  private boundaryStream(b: string): PointStream {
+    return async (pos, limit) => {
+      if (b < pos.t) return [];
+      let q = this.db
+        .selectFrom('stories')
+        .select('id')
+        .where('status', 'in', ['published', 'withdrawn'])
+        .where('published_at', 'is not', null)
+        .where('published_at', '<=', b);
+      if (b === pos.t) q = q.where('id', '>', pos.id);
+      const rows = await q.orderBy('id').limit(limit).execute();
+      return rows.map((r) => ({ t: b, id: r.id }));
+    };
   }
 
   /**
    * The partner's change list after `cursor`: each story once, at its latest state, oldest
-   * change first, at most `limit`. Reads the change points after the cursor (see the top of
+   * change first, at most `limit`. Reads the change streams after the cursor (see the top of
    * this file) until `limit` + 1 entries are certain, so `more` is exact.
    */
-  async changes(partner: Pick<Partner, 'kind'>, cursor: ChangeCursor, limit: number, filter: ChangeFilter = {}): Promise<ChangePage> {
+  async changes(who: Grantee, cursor: ChangeCursor, limit: number, filter: ChangeFilter = {}): Promise<ChangePage> {
+    const grants = await this.grants(who);
     const horizonDate = new Date(this.now().getTime() - SETTLE_MS);
     const horizon = horizonDate.toISOString();
+    const streams: PointStream[] = [];
+    if (grants.free) streams.push(this.kindStream('free', horizon));
+    if (grants.licenses.length > 0) {
+      const earliestStart = grants.licenses.reduce((m, l) => (l.startsAt < m ? l.startsAt : m), grants.licenses[0]!.startsAt);
+      streams.push(this.kindStream('licensee', horizon, earliestStart));
+      const boundaries = new Set<string>();
+      for (const l of grants.licenses) {
+        boundaries.add(l.startsAt);
+        if (l.onEnd === 'cancel' && l.endsAt !== null) boundaries.add(l.endsAt);
+      }
+      for (const b of [...boundaries].sort()) if (b >= cursor.t && b <= horizon) streams.push(this.boundaryStream(b));
+    }
     const want = limit + 1;
     const found: AccessEntry[] = [];
     const evaluated = new Set<string>();
     let searchHits: Promise<Set<string>> | undefined;
-    let pos = { t: cursor.t, id: cursor.id };
+    let pos: Point = { t: cursor.t, id: cursor.id };
     let batch = want;
-    let done = false;
+    let done = streams.length === 0;
     let certain: AccessEntry[] = [];
     while (!done) {
-      const points = await this.db
-        .selectFrom('partner_change_points')
-        .select(['story_id', 'at'])
-        .where('kind', '=', partner.kind)
-        .where('at', '<=', horizon)
-        .where('at', '>=', pos.t)
-        .where((eb) => eb.or([eb('at', '>', pos.t), eb('story_id', '>', pos.id)]))
-        .orderBy('at')
-        .orderBy('story_id')
-        .limit(batch)
-        .execute();
-      done = points.length < batch;
-      if (points.length > 0) {
-        const last = points[points.length - 1]!;
-        pos = { t: last.at, id: last.story_id };
-      }
-      const fresh = [...new Set(points.map((p) => p.story_id))].filter((id) => !evaluated.has(id));
+      // Each stream gives its next `batch` points; the first `batch` of all of them, merged, are
+      // read. Any point of any stream up to the last of those has then been read: a stream
+      // holding `batch` points cannot end before the batch-th smallest of all.
+      const merged = (await Promise.all(streams.map((read) => read(pos, batch)))).flat().sort(compareKeys);
+      done = merged.length < batch;
+      const points = merged.slice(0, batch);
+      if (points.length > 0) pos = points[points.length - 1]!;
+      const fresh = [...new Set(points.map((p) => p.id))].filter((id) => !evaluated.has(id));
       for (const id of fresh) evaluated.add(id);
       if (fresh.length > 0) {
-        let entries = (await this.evaluateRows(await this.loadRows(fresh, horizon), partner, horizonDate)).filter((e) => e.changedAt <= horizon && after(e, cursor));
+        let entries = (await this.evaluateRows(await this.loadRows(fresh, horizon), grants, horizonDate)).filter((e) => e.changedAt <= horizon && after(e, cursor));
         if (filter.deskId) entries = entries.filter((e) => e.deskId === filter.deskId);
         if (filter.tagName) {
           const name = filter.tagName.toLowerCase();
@@ -346,7 +632,9 @@ export class PartnerAccess {
   }
 
   /** Stories this partner may publish now (usable, not withdrawn), most recently changed first. */
-  async latestUsable(partner: Pick<Partner, 'kind'>, limit: number, scan = 200): Promise<AccessEntry[]> {
+  async latestUsable(who: Grantee, limit: number, scan = 200): Promise<AccessEntry[]> {
+    const grants = await this.grants(who);
+    if (!grants.free && grants.licenses.length === 0) return [];
     const ids = await this.db
       .selectFrom('stories')
       .select('id')
@@ -356,7 +644,7 @@ export class PartnerAccess {
       .orderBy('id', 'desc')
       .limit(scan)
       .execute();
-    const entries = (await this.evaluateRows(await this.loadRows(ids.map((r) => r.id), undefined), partner, this.now())).filter((e) => e.pubstatus === 'usable');
+    const entries = (await this.evaluateRows(await this.loadRows(ids.map((r) => r.id), undefined), grants, this.now())).filter((e) => e.pubstatus === 'usable');
     entries.sort((a, b) => byChange(b, a));
     return entries.slice(0, limit);
   }
@@ -393,8 +681,9 @@ export class PartnerAccess {
 /**
  * For listings (the partner portal): what a partner may do with each of a batch of live stories,
  * including *when* one it cannot use yet becomes usable, so a list can say "available from".
- * Same rules as `evaluate` (the story's syndication switch narrowing its profile, availability()
- * for the partner's kind, an embargo holding the story back), applied with two queries.
+ * Same rules as `evaluateGrants` (the story's syndication switch narrowing its profile, the free
+ * program's availability(), each license's scope and dates, an embargo holding the story back),
+ * applied with two queries: allowed when any grant allows it now, else the earliest time one will.
  */
 export interface StoryAccess {
   /** May republish now. */
@@ -403,13 +692,34 @@ export interface StoryAccess {
   availableFrom: string | null;
   /** Why not, in words, when not allowed. */
   reason?: string;
-  /** The effective profile, after the story's own syndication switch. */
+  /** The effective profile, after the story's own syndication switch (images as the grant says). */
   profile: LicenseProfile;
+}
+
+/** One grant's answer for a live story (see storyAccess). */
+function grantAccess(profile: LicenseProfile, storyProfileId: string, deskId: string, grant: 'free' | License, publishedAt: string, embargoUntil: string | null, now: Date): StoryAccess | undefined {
+  const nowIso = now.toISOString();
+  let a: { allowed: boolean; availableFrom: string | null; reason?: string };
+  let granted = profile;
+  if (grant === 'free') {
+    a = availability(profile, 'free', publishedAt, now);
+  } else {
+    if (profile.audience === 'nobody' || !scopeCovers(grant, { deskId, profileId: storyProfileId })) return undefined;
+    const from = maxIso(publishedAt, grant.startsAt);
+    if (grant.endsAt !== null && from >= grant.endsAt) return undefined;
+    if (grant.endsAt !== null && grant.endsAt <= nowIso) return undefined;
+    granted = { ...profile, imagesIncluded: grant.images };
+    a = from <= nowIso ? { allowed: true, availableFrom: from } : { allowed: false, availableFrom: from, reason: `license ${grant.reference} starts at ${from}` };
+  }
+  // An embargoed story may be held by partners' systems but not published before it lifts.
+  if (a.allowed && embargoUntil && embargoUntil > nowIso) return { allowed: false, availableFrom: embargoUntil, reason: `embargoed until ${embargoUntil}`, profile: granted };
+  if (!a.allowed && a.availableFrom && embargoUntil && embargoUntil > a.availableFrom) return { ...a, availableFrom: embargoUntil, profile: granted };
+  return { ...a, profile: granted };
 }
 
 export async function storyAccess(
   deps: { db: Kysely<DB>; licenseProfiles: LicenseProfilesService },
-  partner: Pick<Partner, 'kind'>,
+  grants: AccessGrants,
   stories: Array<{ id: string; publishedAt: string }>,
   now: Date,
 ): Promise<Map<string, StoryAccess>> {
@@ -417,32 +727,32 @@ export async function storyAccess(
   if (stories.length === 0) return out;
   const ids = [...new Set(stories.map((s) => s.id))];
   const profiles = await deps.licenseProfiles.forStories(ids);
-  // The live version's switch and embargo: an unpublished edit changes nothing for partners.
-  const byId = new Map<string, { syndication: Syndication; embargo_until: string | null }>();
+  // The live version's switch, desk and embargo: an unpublished edit changes nothing for partners.
+  const byId = new Map<string, { syndication: Syndication; embargo_until: string | null; desk_id: string }>();
   for (const part of chunks(ids)) {
     const rows = await deps.db
       .selectFrom('stories as s')
       .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
-      .select(['s.id', 'v.syndication', 'v.embargo_until'])
+      .select(['s.id', 'v.syndication', 'v.embargo_until', 'v.desk_id'])
       .where('s.id', 'in', part)
       .execute();
     for (const r of rows) byId.set(r.id, r);
   }
-  const nowIso = now.toISOString();
+  const sources: Array<'free' | License> = [...(grants.free ? (['free'] as const) : []), ...grants.licenses];
   for (const s of stories) {
     const storyProfile = profiles.get(s.id);
     const row = byId.get(s.id);
     if (!storyProfile || !row) continue;
     const profile = applySyndicationSwitch(storyProfile, row.syndication);
-    const a = availability(profile, partner.kind, s.publishedAt, now);
-    // An embargoed story may be held by partners' systems but not published before it lifts.
-    if (a.allowed && row.embargo_until && row.embargo_until > nowIso) {
-      out.set(s.id, { allowed: false, availableFrom: row.embargo_until, reason: `embargoed until ${row.embargo_until}`, profile });
-    } else if (!a.allowed && a.availableFrom && row.embargo_until && row.embargo_until > a.availableFrom) {
-      out.set(s.id, { ...a, availableFrom: row.embargo_until, profile });
-    } else {
-      out.set(s.id, { ...a, profile });
+    const answers = sources.map((g) => grantAccess(profile, storyProfile.id, row.desk_id, g, s.publishedAt, row.embargo_until, now)).filter((a): a is StoryAccess => a !== undefined);
+    const allowed = answers.filter((a) => a.allowed);
+    if (allowed.length > 0) {
+      out.set(s.id, { ...allowed[0]!, profile: { ...allowed[0]!.profile, imagesIncluded: allowed.some((a) => a.profile.imagesIncluded) } });
+      continue;
     }
+    const later = answers.filter((a) => a.availableFrom !== null).sort((a, b) => a.availableFrom!.localeCompare(b.availableFrom!));
+    // Not for this partner at all: the free program's words say why (licensees only, not for syndication).
+    out.set(s.id, later[0] ?? answers[0] ?? { ...availability(profile, 'free', s.publishedAt, now), ...(grants.free ? {} : { allowed: false, availableFrom: null }), profile });
   }
   return out;
 }

@@ -27,7 +27,8 @@ import { AppError } from '../errors.js';
 import { sha256Hex } from '../util/ids.js';
 import { typeboxValidatorCompiler } from '../api/validation.js';
 import { ErrorResponse } from '../api/schemas.js';
-import { decodeCursor, encodeCursor, notAvailable, START } from './access.js';
+import { CANCEL_GRACE_DAYS, decodeCursor, encodeCursor, notAvailable, START, type AccessGrants } from './access.js';
+import { inForce, type License } from '../licensing/licenses.js';
 import { deliver } from './delivery.js';
 import { recordReceipts } from '../notices/ledger.js';
 import { registerAcknowledgeApi } from '../notices/acknowledge.js';
@@ -151,6 +152,43 @@ export function requestedVersion(param: string | undefined, accept: string | und
   return '2.2';
 }
 
+/** "3 December 2026" (UTC): how a license's dates are written to the people who signed it. */
+export function licenseDate(iso: string): string {
+  return new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+/** Who to contact about a license: the licensing contact, else the page that takes inquiries. */
+async function licensingContact(services: Services): Promise<string> {
+  const contact = (await services.settings.get()).licensingContact.trim();
+  return contact !== '' ? contact : `${services.config.publicUrl}/license`;
+}
+
+/** 403 naming a license that is not in force: the one that ended last, or the one that starts first. */
+export async function licenseNotInForce(services: Services, license: License | undefined, now: Date): Promise<AppError> {
+  const contact = await licensingContact(services);
+  if (!license) return new AppError('FORBIDDEN', `Your account holds no license, so this API gives no stories. To license our stories, contact ${contact}.`);
+  if (license.startsAt > now.toISOString()) {
+    return new AppError('FORBIDDEN', `Your license ${license.reference} starts on ${licenseDate(license.startsAt)}; until then it gives no stories. Questions: contact ${contact}.`);
+  }
+  return new AppError('FORBIDDEN', `Your license ${license.reference} ended on ${licenseDate(license.endsAt ?? now.toISOString())}, so it no longer gives access to stories. To renew it, contact ${contact}.`);
+}
+
+/**
+ * For a licensee with no license in force: the refusal, naming the license concerned. Undefined
+ * when the partner has access (the free program or a license in force) and, for `list`, while a
+ * license that cancels ended less than CANCEL_GRACE_DAYS ago: the change list then carries only
+ * its cancellations, which the licensee's systems need to take the stories down.
+ */
+export async function licenseRefusal(services: Services, partner: Pick<Partner, 'kind'>, grants: AccessGrants, now: Date, list: boolean): Promise<AppError | undefined> {
+  if (partner.kind !== 'licensee' || grants.licenses.some((l) => inForce(l, now))) return undefined;
+  const at = now.toISOString();
+  const ended = grants.licenses.filter((l) => l.endsAt !== null && l.endsAt <= at).sort((a, b) => (a.endsAt! < b.endsAt! ? 1 : -1));
+  const grace = new Date(now.getTime() - CANCEL_GRACE_DAYS * 86_400_000).toISOString();
+  if (list && ended.some((l) => l.onEnd === 'cancel' && l.endsAt! > grace)) return undefined;
+  const scheduled = grants.licenses.filter((l) => l.startsAt > at).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+  return licenseNotInForce(services, scheduled[0] ?? ended[0], now);
+}
+
 const schemaOf = (v: NinjsVersion) => (v === '3.1' ? NINJS_31_SCHEMA : NINJS_22_SCHEMA);
 
 function rejectNul(value: unknown): void {
@@ -240,7 +278,9 @@ export async function registerContentApi(app: FastifyInstance, services: Service
           'The stories available to you, ordered by when they last changed for you: publication, update, correction, withdrawal, ' +
           'the end of an embargo, or the moment a delayed free release reached you. Poll with the `next` cursor and you miss nothing: ' +
           'a changed story comes again with a higher `version`; a withdrawn one comes as `pubstatus: canceled` (take it down). ' +
-          'Changes appear a few seconds after they happen.\n\n' +
+          'Changes appear a few seconds after they happen. A license that starts brings the stories it covers at its start; ' +
+          'one whose terms say its stories must be taken down when it ends sends them as `canceled` at its end (and this list stays ' +
+          `open for ${CANCEL_GRACE_DAYS} days after it for that). A licensee with no license in force gets 403 naming its license.\n\n` +
           AUTH_DESCRIPTION,
         security: SECURITY,
         querystring: ListQuery,
@@ -271,7 +311,10 @@ export async function registerContentApi(app: FastifyInstance, services: Service
       }
       const q = query.q?.trim() ? query.q.trim() : undefined;
       const access = services.partnerAccess;
-      const page = await access.changes(partner, cursor, query.limit ?? DEFAULT_LIMIT, { deskId, tagName, q });
+      const grants = await access.grants(partner);
+      const refused = await licenseRefusal(services, partner, grants, access.now(), true);
+      if (refused) throw refused;
+      const page = await access.changes(grants, cursor, query.limit ?? DEFAULT_LIMIT, { deskId, tagName, q });
       const deliveries = await deliver(services, partner, page.entries, access.now());
       await recordReceipts(services.database.db, request.log, partner.id, 'api', deliveries.map((d) => ({ storyId: d.entry.storyId, version: d.entry.version })));
       reply.type('application/json; charset=utf-8');
@@ -287,7 +330,8 @@ export async function registerContentApi(app: FastifyInstance, services: Service
         summary: 'One story (ninjs)',
         description:
           'The story as you may have it now: `usable`, `withheld` while embargoed (prepare it, do not publish before `embargoed`), ' +
-          'or `canceled` when withdrawn. 404 when there is no such story or it is not (yet) available to you.\n\n' +
+          'or `canceled` when withdrawn. 404 when there is no such story or it is not (yet) available to you; ' +
+          '403 naming your license when only a license that has ended (or not yet started) covers it.\n\n' +
           AUTH_DESCRIPTION,
         security: SECURITY,
         params: IdParams,
@@ -299,8 +343,17 @@ export async function registerContentApi(app: FastifyInstance, services: Service
       const partner = partnerOf(request);
       const version = requestedVersion(request.query.ninjs, request.headers.accept);
       const access = services.partnerAccess;
-      const entry = await access.story(partner, request.params.id);
-      if (!entry) throw notAvailable();
+      const now = access.now();
+      const grants = await access.grants(partner);
+      const refused = await licenseRefusal(services, partner, grants, now, false);
+      if (refused) throw refused;
+      const entry = await access.story(grants, request.params.id);
+      if (!entry || entry.endedLicense) {
+        // Covered by a license that has ended (or not yet started), and by nothing else now.
+        const idle = await access.licenseOutOfForce(grants, request.params.id);
+        if (idle) throw await licenseNotInForce(services, idle, now);
+        throw notAvailable();
+      }
       const [delivery] = await deliver(services, partner, [entry], access.now());
       if (!delivery) throw notAvailable();
       await recordReceipts(services.database.db, request.log, partner.id, 'api', [{ storyId: entry.storyId, version: entry.version }]);

@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
 import type { Partner } from '../partners/partners.service.js';
 import type { PublicStory } from '../stories/public.js';
 import type { SiteSettings } from '../settings/settings.service.js';
-import type { AccessEntry } from './access.js';
+import { imageKindOf, type AccessEntry } from './access.js';
 import type { NinjsImage, NinjsInput, NinjsSubject } from './ninjs.js';
 import { buildPartnerCopy, bylineText, storyUrl, type PartnerCopy } from './partner-copy.js';
 import { escapeHtml } from '../feeds/text.js';
@@ -33,7 +33,7 @@ function copyright(settings: SiteSettings, publishedAt: string, ccLabel: string 
 
 const utc = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z').replace('T', ' ').replace('Z', ' UTC');
 
-export async function deliver(services: Services, partner: Pick<Partner, 'id' | 'kind'>, entries: AccessEntry[], now: Date = new Date()): Promise<Delivery[]> {
+export async function deliver(services: Services, partner: Pick<Partner, 'id'>, entries: AccessEntry[], now: Date = new Date()): Promise<Delivery[]> {
   if (entries.length === 0) return [];
   const settings = await services.settings.get();
   const { publicUrl } = services.config;
@@ -41,7 +41,7 @@ export async function deliver(services: Services, partner: Pick<Partner, 'id' | 
   return out.filter((d): d is Delivery => d !== undefined);
 }
 
-async function deliverOne(services: Services, settings: SiteSettings, publicUrl: string, partner: Pick<Partner, 'id' | 'kind'>, entry: AccessEntry, now: Date): Promise<Delivery | undefined> {
+async function deliverOne(services: Services, settings: SiteSettings, publicUrl: string, partner: Pick<Partner, 'id'>, entry: AccessEntry, now: Date): Promise<Delivery | undefined> {
   const { profile } = entry;
   const ccLabel = ccLicenseLabel(profile.ccLicenseUrl);
   const common = {
@@ -71,7 +71,10 @@ async function deliverOne(services: Services, settings: SiteSettings, publicUrl:
       .executeTakeFirst();
     if (!v) return undefined;
     const reason = entry.withdrawnReason?.trim() ?? '';
-    const notice = `${settings.siteName} has withdrawn this story${entry.withdrawnAt ? ` (${utc(entry.withdrawnAt)})` : ''}. Remove it from your site.${reason ? ` Reason: ${reason}` : ''}`;
+    const ended = entry.endedLicense;
+    const notice = ended
+      ? `Your license ${ended.reference} with ${settings.siteName} ended on ${utc(ended.endsAt)}, and its terms require you to remove the stories it covered. Remove this story from your site.`
+      : `${settings.siteName} has withdrawn this story${entry.withdrawnAt ? ` (${utc(entry.withdrawnAt)})` : ''}. Remove it from your site.${reason ? ` Reason: ${reason}` : ''}`;
     const subjects = await subjectsFor(services, publicUrl, { slug: v.desk_slug, name: v.desk_name }, entry.tags);
     return {
       entry,
@@ -97,7 +100,8 @@ async function deliverOne(services: Services, settings: SiteSettings, publicUrl:
   // Withdrawn between the access check and now: the next poll delivers the cancellation.
   if (lookup.kind !== 'live') return undefined;
   const story = lookup.story;
-  const copy = await buildPartnerCopy(services, story, partner, profile, now);
+  // Images as the grant that gives the story says (a license's images flag is in the profile).
+  const copy = await buildPartnerCopy(services, story, { id: partner.id, kind: imageKindOf(entry) }, profile, now);
   let image: NinjsImage | null = null;
   if (copy.leadImageIncluded && story.leadImage) {
     const details = (await services.publicStories.feedDetails([story.id])).get(story.id);

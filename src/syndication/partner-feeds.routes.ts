@@ -12,7 +12,7 @@
  * Content follows the same rules as the content API (access.ts): delayed and licensees-only
  * stories only when this partner may have them; embargoed stories stay out until the embargo
  * ends (a CMS importing unattended could not be trusted to hold them); withdrawn stories drop
- * out. Each item's content is the partner copy without its headline and byline (which the feed
+ * out; a licensee whose licenses are not in force gets 403 naming the license. Each item's content is the partner copy without its headline and byline (which the feed
  * carries in its own fields): lead image when allowed, body, credit line, link back, pixel.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -27,6 +27,7 @@ import { FEED_CONTENT_TYPES, selfUrlOf, type FeedFormat } from '../site/feeds.js
 import { hubUrlOf, websubLinkHeader } from '../websub/links.js';
 import { deliver } from './delivery.js';
 import { recordReceipts } from '../notices/ledger.js';
+import { licenseRefusal } from './content-api.routes.js';
 
 export const PARTNER_FEED_SIZE = 30;
 
@@ -117,6 +118,9 @@ export async function registerPartnerFeeds(app: FastifyInstance, services: Servi
     const format = FILES.get(request.params.file);
     if (!format) throw new AppError('NOT_FOUND', 'Partner feeds are rss.xml, atom.xml and feed.json.');
     const partner = await partnerForToken(services, request.params.token);
+    // A licensee with no license in force: 403 naming it, as in the content API.
+    const refused = await licenseRefusal(services, partner, await services.partnerAccess.grants(partner), services.partnerAccess.now(), false);
+    if (refused) throw refused;
     let carried: Array<{ storyId: string; version: string }> = [];
     const body = await renderPartnerFeed(services, partner, request.params.token, format, (items) => (carried = items));
     await recordReceipts(services.database.db, request.log, partner.id, 'feed', carried);

@@ -14,6 +14,7 @@ import { apiActor } from '../http/auth.js';
 import { assertCan, can } from '../users/permissions.js';
 import { ErrorResponse } from '../api/schemas.js';
 import { MAX_RANGE_DAYS } from './usage.service.js';
+import { partnerUsageByLicense } from '../licensing/license-usage.js';
 
 const Day = (description: string) => Type.String({ maxLength: 10, description });
 
@@ -25,6 +26,37 @@ export const UsageQuery = Type.Object(
     to: Type.Optional(Day(`Last day, YYYY-MM-DD (UTC), inclusive. Default: today. At most ${MAX_RANGE_DAYS} days from \`from\``)),
   },
   { additionalProperties: false },
+);
+
+const MonthUsage = Type.Object({
+  month: Type.String({ description: 'YYYY-MM (UTC)' }),
+  views: Type.Integer(),
+  stories: Type.Integer({ description: 'Distinct stories with views in the month' }),
+});
+
+export const LicenseUsage = Type.Object(
+  {
+    licenseId: Type.String(),
+    reference: Type.String({ description: 'The license’s reference, e.g. LIC-2026-004' }),
+    covers: Type.String({ description: 'What the license covers, in words' }),
+    startsAt: Type.String(),
+    endsAt: Type.Union([Type.String(), Type.Null()]),
+    views: Type.Integer({ description: 'Views in the range attributed to this license' }),
+    months: Type.Array(MonthUsage, { description: 'Every month of the range in which the license was in force, 0 where unused' }),
+  },
+  { title: 'LicenseUsage' },
+);
+
+export const UnlicensedUsage = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('free-program'), Type.Literal('outside-license')], {
+      description: 'free-program: the partner is in the free program and these views came under it; outside-license: a licensee’s views no license covered',
+    }),
+    label: Type.String(),
+    views: Type.Integer(),
+    months: Type.Array(MonthUsage, { description: 'Every month of the range' }),
+  },
+  { title: 'UnlicensedUsage' },
 );
 
 export const UsageReport = Type.Object(
@@ -42,6 +74,13 @@ export const UsageReport = Type.Object(
       }),
       { description: 'Pages seen during the range, most viewed first (at most 500)' },
     ),
+    byLicense: Type.Optional(
+      Type.Array(LicenseUsage, {
+        description:
+          'With `partner` only: the partner’s views by license and month, for each license in force during the range. A story covered by two licenses counts in both.',
+      }),
+    ),
+    unlicensed: Type.Optional(UnlicensedUsage),
   },
   { title: 'UsageReport' },
 );
@@ -53,7 +92,8 @@ export async function registerAdminUsageApi(app: FastifyInstance, services: Serv
       schema: {
         tags: ['usage'],
         summary: 'Views of republished stories per day, and the pages where they ran',
-        description: 'Counts come from the pixel in partners’ copies; known bots and repeat views by one reader within 30 minutes are left out.',
+        description:
+          'Counts come from the pixel in partners’ copies; known bots and repeat views by one reader within 30 minutes are left out. With `partner` (and no `story`) the answer also breaks the partner’s views down by license and month (`byLicense`, `unlicensed`), for invoicing; an unknown partner is a 404.',
         querystring: UsageQuery,
         response: { 200: UsageReport, '4xx': ErrorResponse },
       },
@@ -62,19 +102,23 @@ export async function registerAdminUsageApi(app: FastifyInstance, services: Serv
       const actor = apiActor(request);
       assertCan(actor, 'usage.read');
       const q = request.query;
+      const createdBy = can(actor, 'story.edit.any') ? undefined : (actor.id ?? undefined);
       const s = await services.usage.summary({
         storyId: q.story,
         partnerId: q.partner,
         from: q.from,
         to: q.to,
-        createdBy: can(actor, 'story.edit.any') ? undefined : (actor.id ?? undefined),
+        createdBy,
       });
+      // After summary, which has checked the ids and dates: an unknown partner is then a 404.
+      const licensed = q.partner && !q.story ? await partnerUsageByLicense(services, q.partner, { from: s.from, to: s.to, createdBy }) : undefined;
       return {
         from: s.from,
         to: s.to,
         total: s.total,
         byDay: s.byDay,
         pages: s.pages.map((p) => ({ url: p.url, views: p.views, firstSeen: p.firstSeen, lastSeen: p.lastSeen })),
+        ...(licensed && { byLicense: licensed.byLicense, unlicensed: licensed.unlicensed }),
       };
     },
   );

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { CsvExport } from './usage.service.js';
 
 export function sendCsv(reply: FastifyReply, exp: CsvExport): FastifyReply {
-  // The name carries the range used; kind and dates were validated (daily|pages, YYYY-MM-DD), so it is header-safe.
+  // The name carries the range used; kind and dates were validated (daily|pages|licenses, YYYY-MM-DD), so it is header-safe.
   return reply
     .header('Content-Type', 'text/csv; charset=utf-8')
     .header('Content-Disposition', `attachment; filename="usage-${exp.kind}-${exp.from}-to-${exp.to}.csv"`)

@@ -14,6 +14,7 @@ import { can } from '../users/permissions.js';
 import { UsageDashboard, type UsageFilterValues } from './pages/usage-dashboard.js';
 import type { CsvKind, UsageSummary } from './usage.service.js';
 import { sendCsv } from './csv-reply.js';
+import { licenseUsageCsv, partnerUsageByLicense, type PartnerLicenseUsage } from '../licensing/license-usage.js';
 
 export async function registerUsageNewsroomRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const guard = { preHandler: [requireStaffPage, requirePermission('usage.read')] };
@@ -42,22 +43,39 @@ export async function registerUsageNewsroomRoutes(app: FastifyInstance, services
       if (!isAppError(err) || err.code !== 'VALIDATION') throw err;
       errors = err.details ?? { from: [err.message] };
     }
+    // For one partner that holds licenses: its views by license and month, for invoicing.
+    let byLicense: PartnerLicenseUsage | undefined;
+    if (summary && filter.partner && !filter.story) {
+      try {
+        byLicense = await partnerUsageByLicense(services, filter.partner, { from: summary.from, to: summary.to, createdBy });
+      } catch (err) {
+        // A partner id from a stale link: the dashboard shows its (empty) numbers without the table.
+        if (!isAppError(err) || err.code !== 'NOT_FOUND') throw err;
+      }
+    }
     const options = await services.usage.filterOptions(createdBy);
     return renderPage(
       services,
       request,
       reply,
       { title: 'Usage', section: 'usage', status: errors ? 400 : 200 },
-      h(UsageDashboard, { filter, summary, errors, options, ownOnly: createdBy !== undefined }),
+      h(UsageDashboard, { filter, summary, errors, options, ownOnly: createdBy !== undefined, byLicense: byLicense && byLicense.byLicense.length > 0 ? byLicense : undefined }),
     );
   });
 
   app.get('/newsroom/usage.csv', guard, async (request: FastifyRequest, reply: FastifyReply) => {
     const filter = readFilter(request);
     const rawKind = query(request, 'kind') || 'daily';
-    if (rawKind !== 'daily' && rawKind !== 'pages') throw new AppError('VALIDATION', 'kind must be daily or pages.', { details: { kind: ['must be daily or pages'] } });
+    if (rawKind !== 'daily' && rawKind !== 'pages' && rawKind !== 'licenses') {
+      throw new AppError('VALIDATION', 'kind must be daily, pages or licenses.', { details: { kind: ['must be daily, pages or licenses'] } });
+    }
     const kind: CsvKind = rawKind;
     const createdBy = ownStoriesOf(request);
+    if (kind === 'licenses') {
+      if (!filter.partner) throw new AppError('VALIDATION', 'Views by license need a partner.', { details: { partner: ['is required for kind=licenses'] } });
+      const usage = await partnerUsageByLicense(services, filter.partner, { from: filter.from, to: filter.to, createdBy });
+      return sendCsv(reply, licenseUsageCsv(usage));
+    }
     // Checks the filter now (a 400 before any byte); the rows follow as the client reads them.
     const exp = services.usage.csvExport({ storyId: filter.story, partnerId: filter.partner, from: filter.from, to: filter.to, createdBy }, kind);
     return sendCsv(reply, exp);

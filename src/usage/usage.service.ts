@@ -58,7 +58,8 @@ export interface UsageSummary {
   partnerCount: number;
 }
 
-export type CsvKind = 'daily' | 'pages';
+/** daily and pages come from this service; licenses (a partner's views by license and month) from src/licensing/license-usage.ts. */
+export type CsvKind = 'daily' | 'pages' | 'licenses';
 
 /** Rows in one CSV export; a longer one ends with a note (narrow the range for the rest). */
 export const MAX_CSV_ROWS = 100_000;
@@ -345,14 +346,14 @@ export class UsageService {
    * export ends with a line saying so. The filter is checked at once (a bad range throws here,
    * before any byte is sent); the range used, defaults filled in, is returned for the file name.
    */
-  csvExport(filter: UsageFilter, kind: CsvKind = 'daily'): CsvExport {
+  csvExport(filter: UsageFilter, kind: Exclude<CsvKind, 'licenses'> = 'daily'): CsvExport {
     const f = resolveFilter(filter);
     const { maxRows, pageSize } = this.csvLimits;
     return { from: f.from, to: f.to, kind, chunks: kind === 'pages' ? this.pagesCsv(f, maxRows, pageSize) : this.dailyCsv(f, maxRows, pageSize) };
   }
 
   /** The whole export as one string (scripts and tests; the HTTP routes stream csvExport). */
-  async csv(filter: UsageFilter, kind: CsvKind = 'daily'): Promise<string> {
+  async csv(filter: UsageFilter, kind: Exclude<CsvKind, 'licenses'> = 'daily'): Promise<string> {
     let out = '';
     for await (const chunk of this.csvExport(filter, kind).chunks) out += chunk;
     return out;

@@ -54,7 +54,7 @@ const NAV: NavItem[] = [
   { section: 'users', href: '/newsroom/users', label: 'Users', permission: 'users.manage' },
   { section: 'partners', href: '/newsroom/partners', label: 'Partners', permission: 'partners.review' },
   { section: 'usage', href: '/newsroom/usage', label: 'Usage', permission: 'usage.read' },
-  { section: 'licenses', href: '/newsroom/license-profiles', label: 'Licenses', permission: 'partners.review' },
+  { section: 'licenses', href: '/newsroom/license-profiles', label: 'License profiles', permission: 'partners.review' },
   { section: 'licensing', href: '/newsroom/licensing', label: 'Licensing', permission: 'licensing.manage' },
   { section: 'settings', href: '/newsroom/settings', label: 'Settings', permission: 'settings.manage' },
   { section: 'audit', href: '/newsroom/audit', label: 'Audit log', permission: 'audit.read' },

@@ -4,11 +4,14 @@
  * exactly once; it only writes `webhook_deliveries` rows, which the delivery worker sends.
  *
  * Who. The enabled endpoints of approved partners subscribed to the event's type. Whether a
- * partner may have the story is asked of access.ts (`evaluate`, for the partner's kind, now):
+ * partner may have the story is asked of access.ts (`evaluateGrants`, for the partner's grants,
+ * now): partners without licenses are grouped by kind (free partners share the free grant; a
+ * licensee without licenses has none), partners with licenses are evaluated one by one — so a
+ * license that has ended gives no further deliveries, on the minute.
  * - story.published, story.embargo_lifted: the story is available to the partner now (usable, or
- *   withheld while embargoed). Free partners of a story under a delayed profile are left out of
- *   story.published: story.released tells them when their turn comes.
- * - story.released: only free partners, when the story's profile delayed them, once it is theirs.
+ *   withheld while embargoed). Partners who get a story only after publication (the free delay)
+ *   are left out of story.published: story.released tells them when their turn comes.
+ * - story.released: only partners whose access came after publication, once it is theirs.
  * - story.updated, story.corrected, story.withdrawn: every partner who may have the story now and,
  *   besides, every partner the ledger says had it — a story_receipts row (content API, feed), an
  *   earlier webhook delivery, or pixel hits from their pages — even if the story's profile or
@@ -20,18 +23,18 @@
  * if the story were still theirs, under the story's real profile: nothing else tells them what
  * changed in the text they run.
  *
- * Fast for a large fan-out. Documents differ between partners of one kind only by the pixel
- * token in the partner copy, so each story is rendered once per kind (for one partner of that
- * kind) and the other partners' bodies are that text with their own token in place of it; tokens,
+ * Fast for a large fan-out. Documents differ between partners of one group only by the pixel
+ * token in the partner copy, so each story is rendered once per group (for one partner of it) and the other partners' bodies are that text with their own token in place of it; tokens,
  * endpoints and the ledger are read in batches. All reads happen in prepare(), outside the
  * transaction; write() only inserts.
  */
 import type { Insertable, Transaction } from 'kysely';
 import type { Services } from '../services.js';
 import type { DB, PartnerKind, Syndication, WebhookDeliveriesTable } from '../db/schema.js';
+import type { License } from '../licensing/licenses.js';
 import type { EventConsumerSpec, LoggedEvent } from '../events/consumers.js';
 import type { LicenseProfile } from '../license-profiles/license-profiles.service.js';
-import { evaluate, loadAccessRows, type AccessEntry, type Row } from '../syndication/access.js';
+import { evaluate, evaluateGrants, loadAccessRows, type AccessEntry, type AccessGrants, type Row } from '../syndication/access.js';
 import { applySyndicationSwitch } from '../syndication/rules.js';
 import { deliver, storyUri } from '../syndication/delivery.js';
 import { toNinjs } from '../syndication/ninjs.js';
@@ -52,8 +55,6 @@ export const DISPATCH_BATCH = 5;
 
 /** Types that also reach everyone who had the story before (the ledger). */
 const LEDGER_TYPES: ReadonlySet<WebhookEventType> = new Set(['story.updated', 'story.corrected', 'story.withdrawn']);
-
-const KINDS: readonly PartnerKind[] = ['free', 'licensee'];
 
 export type DeliveryRow = Insertable<WebhookDeliveriesTable>;
 
@@ -98,12 +99,39 @@ function loadLedger(services: Services, storyIds: readonly string[]): Promise<Ma
 /**
  * A story as a partner the ledger alone brings in would have it: evaluate() with the story open
  * to every partner (so the same rules give its state, version and times), then its real profile
- * for the terms and the copy.
+ * for the terms and the copy, and the group's licenses for its images.
  */
-function ledgerEntry(row: Row, storyProfile: LicenseProfile, kind: PartnerKind, now: Date): AccessEntry | undefined {
+function ledgerEntry(row: Row, storyProfile: LicenseProfile, licenses: License[], now: Date): AccessEntry | undefined {
   const open: LicenseProfile = { ...storyProfile, audience: 'free', delayHours: 0 };
-  const entry = evaluate({ ...row, syndication: 'free' as Syndication }, open, { kind }, now);
-  return entry ? { ...entry, profile: applySyndicationSwitch(storyProfile, row.syndication) } : undefined;
+  const entry = evaluate({ ...row, syndication: 'free' as Syndication }, open, { kind: 'free' }, now);
+  if (!entry) return undefined;
+  const profile = applySyndicationSwitch(storyProfile, row.syndication);
+  const images = licenses.some((l) => l.images);
+  return {
+    ...entry,
+    profile: licenses.length > 0 ? { ...profile, imagesIncluded: images } : profile,
+    grantedBy: { free: licenses.length === 0, licenses: licenses.map((l) => ({ id: l.id, reference: l.reference, images: l.images })) },
+  };
+}
+
+/** Partners who share one evaluation: free partners without licenses, licensees without licenses, or one partner with licenses. */
+interface Group {
+  key: string;
+  grants: AccessGrants;
+  partners: Set<string>;
+}
+
+/** The groups of these endpoints' partners (see the top of this file). */
+function groupsOf(endpoints: Endpoint[], licenses: Map<string, License[]>): Group[] {
+  const groups = new Map<string, Group>();
+  for (const e of endpoints) {
+    const own = licenses.get(e.partnerId);
+    const key = own ? `partner:${e.partnerId}` : `kind:${e.kind}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, grants: { free: e.kind === 'free', licenses: own ?? [] }, partners: new Set() }));
+    g.partners.add(e.partnerId);
+  }
+  return [...groups.values()];
 }
 
 /** The change the event reports, in the body's words. */
@@ -146,13 +174,16 @@ export async function prepareDeliveries(services: Services, events: LoggedEvent[
   ]);
   const { publicUrl } = services.config;
 
-  // Renderings, shared by every event of the batch about the same story: story|kind|mode.
+  // Grants read now, for every partner with an endpoint: a license that ended stops deliveries.
+  const licenses = await services.licenses.forPartners([...new Set(endpoints.map((e) => e.partnerId))]);
+
+  // Renderings, shared by every event of the batch about the same story: story|group|mode.
   const renders = new Map<string, Promise<Rendered | undefined>>();
-  const render = (storyId: string, kind: PartnerKind, entry: AccessEntry, mode: 'access' | 'ledger', partnerId: string): Promise<Rendered | undefined> => {
-    const key = `${storyId}|${kind}|${mode}`;
+  const render = (storyId: string, group: string, entry: AccessEntry, mode: 'access' | 'ledger', partnerId: string): Promise<Rendered | undefined> => {
+    const key = `${storyId}|${group}|${mode}`;
     let r = renders.get(key);
     if (!r) {
-      r = deliver(services, { id: partnerId, kind }, [entry], now).then(([d]) => {
+      r = deliver(services, { id: partnerId }, [entry], now).then(([d]) => {
         if (!d) return undefined;
         const token = d.copy?.pixelUrl ? /\/p\/([A-Za-z0-9_-]+)\.gif$/.exec(d.copy.pixelUrl)?.[1] : undefined;
         return { entry, ninjs: toNinjs('2.2', d.ninjs), pixelPath: token ? `/p/${token}.gif` : null, partnerId };
@@ -178,20 +209,14 @@ export async function prepareDeliveries(services: Services, events: LoggedEvent[
     if (!row || !storyProfile) continue;
     const subscribed = endpoints.filter((e) => e.types === null || e.types.has(type));
     if (subscribed.length === 0) continue;
-    const partnersByKind = new Map<PartnerKind, Set<string>>();
-    for (const e of subscribed) {
-      let set = partnersByKind.get(e.kind);
-      if (!set) partnersByKind.set(e.kind, (set = new Set()));
-      set.add(e.partnerId);
-    }
     const had = LEDGER_TYPES.has(type) ? (ledger.get(ev.storyId) ?? new Set<string>()) : new Set<string>();
-    for (const kind of KINDS) {
-      const candidates = partnersByKind.get(kind);
-      if (!candidates) continue;
-      const entry = evaluate(row, storyProfile, { kind }, now);
-      const delayed = kind === 'free' && entry !== undefined && entry.profile.delayHours > 0;
+    for (const group of groupsOf(subscribed, licenses)) {
+      const candidates = group.partners;
+      const entry = evaluateGrants(row, storyProfile, group.grants, now);
+      // Access that came after publication (the free delay): story.released, not story.published.
+      const delayed = entry !== undefined && row.published_at !== null && entry.availableFrom > row.published_at;
       let byAccess = false;
-      if (entry) {
+      if (entry && !entry.endedLicense) {
         switch (type) {
           case 'story.published':
             byAccess = entry.pubstatus !== 'canceled' && !delayed;
@@ -208,16 +233,18 @@ export async function prepareDeliveries(services: Services, events: LoggedEvent[
       }
       const first = candidates.values().next().value!;
       if (byAccess) {
-        const rendered = await render(ev.storyId, kind, entry!, 'access', first);
+        const rendered = await render(ev.storyId, group.key, entry!, 'access', first);
         if (rendered) plans.push({ ev, rendered, partners: [...candidates] });
         continue;
       }
+      // A license that ended told its licensee to take the story down; nothing may say otherwise.
+      if (entry?.endedLicense) continue;
       // Shut out now: only those who had it hear of it.
       const fromLedger = [...candidates].filter((p) => had.has(p));
       if (fromLedger.length === 0) continue;
-      const open = ledgerEntry(row, storyProfile, kind, now);
+      const open = ledgerEntry(row, storyProfile, group.grants.licenses, now);
       if (!open) continue;
-      const rendered = await render(ev.storyId, kind, open, 'ledger', fromLedger[0]!);
+      const rendered = await render(ev.storyId, group.key, open, 'ledger', fromLedger[0]!);
       if (rendered) plans.push({ ev, rendered, partners: fromLedger });
     }
   }

@@ -5,8 +5,8 @@
  * Which topics a change touches:
  * - a story event: the site feeds; the feeds of the story's desk and authors (in its last two
  *   public versions, so a story moved to another desk leaves the old desk's feed too); the feeds
- *   of partners who may have the story now (access.ts decides, including a withdrawal reaching
- *   those who could have had it). An update or a correction can change a story's rights (its
+ *   of partners who may have the story now (access.ts decides for each partner's grants: the free
+ *   program, its licenses; including a withdrawal reaching those who could have had it). An update or a correction can change a story's rights (its
  *   syndication switch or license profile), so it may take the story out of a partner's feed;
  *   those reach every partner's feed, which is then simply re-sent as it is.
  * - site.updated (settings, desks, authors, license profiles): every feed.
@@ -17,10 +17,9 @@
  * successor.
  */
 import type { Kysely } from 'kysely';
-import type { DB, PartnerKind } from '../db/schema.js';
+import type { DB } from '../db/schema.js';
 import type { Services } from '../services.js';
 import type { EventConsumerSpec, LoggedEvent } from '../events/consumers.js';
-import { PARTNER_KINDS } from '../syndication/change-points.js';
 import { chunks } from '../util/chunks.js';
 import { newId } from '../util/ids.js';
 import { parseStringArray } from '../util/json.js';
@@ -105,17 +104,21 @@ async function affectedSubscriptions(services: Services, db: Kysely<DB>, events:
     }
     mark((await active().where('topic', 'in', [...topics]).orderBy('id').execute()).map((r) => r.id), event.id);
 
-    const kinds: PartnerKind[] = [];
-    for (const kind of PARTNER_KINDS) {
-      if (RIGHTS_MAY_CHANGE.has(event.type) || (await services.partnerAccess.story({ kind }, storyId))) kinds.push(kind);
+    // Partner feeds: every approved partner when the story's rights may have changed (its feed
+    // may lose or gain it), else those whose grants give it now.
+    if (RIGHTS_MAY_CHANGE.has(event.type)) {
+      mark((await active().where('partner_id', 'in', db.selectFrom('partners').select('id').where('status', '=', 'approved')).orderBy('id').execute()).map((r) => r.id), event.id);
+      continue;
     }
-    if (kinds.length > 0) {
+    const granted = await services.partnerAccess.partnersWithStory(storyId);
+    if (granted.free) {
       const rows = await active()
-        .where('partner_id', 'in', db.selectFrom('partners').select('id').where('kind', 'in', kinds).where('status', '=', 'approved'))
+        .where('partner_id', 'in', db.selectFrom('partners').select('id').where('kind', '=', 'free').where('status', '=', 'approved'))
         .orderBy('id')
         .execute();
       mark(rows.map((r) => r.id), event.id);
     }
+    for (const part of chunks(granted.partnerIds)) mark((await active().where('partner_id', 'in', part).orderBy('id').execute()).map((r) => r.id), event.id);
   }
   return [...first].map(([subscriptionId, eventId]) => ({ subscriptionId, eventId }));
 }

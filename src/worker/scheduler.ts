@@ -10,6 +10,7 @@
 import type { Services } from '../services.js';
 import type { Actor } from '../users/permissions.js';
 import { writeClockEvents } from './clock-events.js';
+import { sendRenewalReminders } from '../licensing/renewals.js';
 
 export const SCHEDULER_ACTOR: Actor = Object.freeze({ id: null, role: 'system', label: 'scheduler' });
 
@@ -62,6 +63,7 @@ export function startScheduler(services: Services, log: SchedulerLog, intervalMs
   const pass = async (): Promise<string[]> => {
     const ids = await publish();
     if (options.clockEvents !== false) await clockEvents();
+    if (options.clockEvents !== false) await sendRenewalReminders(services).catch((err: unknown) => log.error({ err }, 'License renewal reminders failed; retrying on the next pass'));
     return ids;
   };
 

@@ -13,6 +13,8 @@ import { parseDocument } from 'htmlparser2';
 import type { AnyNode, Element } from 'domhandler';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { approvePartner } from '../../src/partners/decisions.js';
+import { submitInquiry } from '../../src/licensing/inquiries.service.js';
+import { LicensesService } from '../../src/licensing/licenses.service.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import { buildTestApp, publishStory, seedBasics, type TestApp } from './app.js';
 import type { TestDb } from './dialects.js';
@@ -49,6 +51,9 @@ export interface World {
   victimPartnerId: string;
   victimUserId: string;
   licenseProfileSlug: string;
+  /** A licensing inquiry with a license made from it (a licensee partner of its own). */
+  inquiryId: string;
+  licenseId: string;
 }
 
 let ipCounter = 0;
@@ -103,6 +108,13 @@ export async function buildWorld(tdb: TestDb, env: Record<string, string> = {}):
   const victim = await approvedPartner(t, 'Other Gazette', 'desk@othergazette.example');
   const victimUser = await t.services.users.create(SYSTEM_ACTOR, { email: 'victim@news.test', name: 'Victim', role: 'reporter' });
   const profile = await t.services.licenseProfiles.create(SYSTEM_ACTOR, { name: 'Hostile profile', audience: 'free' });
+  const { id: inquiryId } = await submitInquiry(t.services, {
+    name: 'Lee Licensee', organisation: 'Licensed Post', email: 'lee@licensedpost.example', website: 'https://licensedpost.example',
+    intendedUse: 'Print.', medium: 'print', territory: 'Everywhere', expectedVolume: 'Some', message: '',
+  });
+  const { licenseId } = await new LicensesService(t.services).createFromInquiry(SYSTEM_ACTOR, inquiryId, {
+    images: true, startsAt: new Date().toISOString().slice(0, 10), endsAt: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10), terms: 'Hostile terms.',
+  });
   return {
     t,
     app: t.app,
@@ -120,6 +132,8 @@ export async function buildWorld(tdb: TestDb, env: Record<string, string> = {}):
     victimPartnerId: victim.partnerId,
     victimUserId: victimUser.id,
     licenseProfileSlug: profile.slug,
+    inquiryId,
+    licenseId,
   };
 }
 
@@ -229,7 +243,10 @@ export async function crawlForms(w: World, maxPages = 120): Promise<FoundForm[]>
   const starts: Record<Identity, string[]> = {
     anonymous: ['/', '/republish', '/license', '/newsroom/login', '/partners/login', w.invitationPath, '/tips', '/tips/check'],
     partner: ['/partners', '/partners/keys', '/partners/follows', '/partners/stories'],
-    admin: ['/newsroom', '/newsroom/stories/new', `/newsroom/stories/${w.storyId}`, '/newsroom/authors/new', '/newsroom/partners', '/newsroom/partners/rules', '/newsroom/license-profiles/new'],
+    admin: [
+      '/newsroom', '/newsroom/stories/new', `/newsroom/stories/${w.storyId}`, '/newsroom/authors/new', '/newsroom/partners', '/newsroom/partners/rules', '/newsroom/license-profiles/new',
+      `/newsroom/licensing/${w.inquiryId}`, `/newsroom/licensing/licenses/${w.licenseId}`,
+    ],
   };
   const prefix: Record<Identity, RegExp> = {
     anonymous: /^\/(republish|license|newsroom\/login|partners\/(login|invite)|tips)/,
@@ -329,6 +346,8 @@ export function fillPath(w: World, path: string): string {
     .replace('/license-profiles/{slug}', `/license-profiles/${w.licenseProfileSlug}`)
     .replace('/authors/{slug}', `/authors/${w.authorSlug}`)
     .replace('/desks/{slug}', `/desks/${w.deskSlug}`)
+    .replace('/license-inquiries/{id}', `/license-inquiries/${w.inquiryId}`)
+    .replace('/licenses/{id}', `/licenses/${w.licenseId}`)
     .replace('{id}', w.storyId)
     .replace('{n}', '1');
 }
@@ -350,6 +369,9 @@ export function validBody(w: World, op: Operation): Record<string, unknown> {
     role: 'reporter',
     audience: op.path.includes('license-profiles') ? 'free' : VALID_APPLICATION.audience,
   };
+  if (op.path.endsWith('/license') && op.method === 'POST') {
+    Object.assign(known, { images: true, startsAt: new Date().toISOString().slice(0, 10), endsAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), terms: 'Valid terms.' });
+  }
   if (op.path === '/api/admin/users' && op.method === 'POST') known.email = `u${randomBytes(6).toString('hex')}@news.test`;
   const out: Record<string, unknown> = {};
   for (const name of op.required) out[name] = known[name] ?? 'Valid text';

@@ -11,13 +11,24 @@ import { bulkInsertStories, type BulkStory } from '../helpers/bulk-stories.js';
 import { createServices, type Services } from '../../src/services.js';
 import { loadConfig } from '../../src/config.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
-import { evaluate, SETTLE_MS, START, type AccessEntry, type ChangeCursor, type Row } from '../../src/syndication/access.js';
+import { evaluateGrants, SETTLE_MS, START, type AccessEntry, type AccessGrants, type ChangeCursor, type Row } from '../../src/syndication/access.js';
+import type { License } from '../../src/licensing/licenses.js';
 import { STORY_EVENTS } from '../../src/syndication/rules.js';
 import type { PartnerKind } from '../../src/db/schema.js';
 
 const HOUR = 3600_000;
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A license covering everything, from long before the stories, without end. */
+const OPEN_LICENSE: License = {
+  id: 'open-license', reference: 'LIC-TEST-OPEN', partnerId: 'p', inquiryId: null, scope: { profiles: null, desks: null }, images: true,
+  startsAt: '2000-01-01T00:00:00.000Z', endsAt: null, onEnd: 'keep', terms: '', fee: null, revision: 0, createdBy: null,
+  createdAt: '2000-01-01T00:00:00.000Z', updatedAt: '2000-01-01T00:00:00.000Z', renewal30SentAt: null, renewal7SentAt: null,
+};
+
+/** A free partner's grants, or a licensee's with one license covering everything. */
+const grantsOf = (kind: PartnerKind): AccessGrants => (kind === 'free' ? { free: true, licenses: [] } : { free: false, licenses: [OPEN_LICENSE] });
 
 function servicesFor(database: Services['database']): Services {
   const config = loadConfig({ FREEWIRE_DATA_DIR: '/tmp/freewire-test-unused', FREEWIRE_PUBLIC_URL: 'http://news.test', FREEWIRE_DEMO_CONTENT: 'false', FREEWIRE_LOG_LEVEL: 'silent' });
@@ -52,7 +63,7 @@ async function fullEvaluation(services: Services, kind: PartnerKind, horizon: Da
     .execute()) as Row[];
   const profiles = await services.licenseProfiles.forStories(rows.map((r) => r.id));
   return rows
-    .map((r) => evaluate(r, profiles.get(r.id)!, { kind }, horizon))
+    .map((r) => evaluateGrants(r, profiles.get(r.id)!, grantsOf(kind), horizon))
     .filter((e): e is AccessEntry => !!e && e.changedAt <= h && (e.changedAt > cursor.t || (e.changedAt === cursor.t && e.storyId > cursor.id)))
     .sort((a, b) => (a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.storyId < b.storyId ? -1 : 1));
 }
@@ -62,7 +73,7 @@ async function drain(services: Services, kind: PartnerKind, cursor: ChangeCursor
   const entries: AccessEntry[] = [];
   let next = cursor;
   for (let i = 0; i < 1000; i++) {
-    const page = await services.partnerAccess.changes({ kind }, next, limit);
+    const page = await services.partnerAccess.changes(grantsOf(kind), next, limit);
     assert.ok(page.entries.length <= limit);
     entries.push(...page.entries);
     next = page.next;
@@ -97,7 +108,7 @@ forEachDialect('content API at scale: a poll reads a bounded number of stories',
   for (const kind of ['free', 'licensee'] as const) {
     const read = () => access.storyRowsRead;
     let before = read();
-    const first = await access.changes({ kind }, START, 20);
+    const first = await access.changes(grantsOf(kind),  START, 20);
     assert.equal(first.entries.length, 20);
     // limit + 1 points first, then doubling batches while entries are not yet certain (stories
     // whose embargo ended count at its end, later than where they were first seen).
@@ -107,7 +118,7 @@ forEachDialect('content API at scale: a poll reads a bounded number of stories',
     const all = await drain(services, kind, START, 100);
     assert.ok(all.entries.length > 1900, `${kind}: ${all.entries.length}`);
     before = read();
-    const idle = await access.changes({ kind }, all.next, 100);
+    const idle = await access.changes(grantsOf(kind),  all.next, 100);
     assert.deepEqual(idle.entries, []);
     assert.equal(read() - before, 0, `${kind}: a poll with nothing new reads no story`);
 
@@ -115,11 +126,20 @@ forEachDialect('content API at scale: a poll reads a bounded number of stories',
     const late = T0 + 2000 * 60_000 + 47 * HOUR;
     await bulkInsertStories(services.database.db, services.database.dialect, desk, [{ publishedAt: iso(late), licenseProfileId: null, syndication: 'free' }]);
     before = read();
-    const fresh = await access.changes({ kind }, all.next, 100);
+    const fresh = await access.changes(grantsOf(kind),  all.next, 100);
     assert.ok(read() - before <= 3, `${kind}: read ${read() - before}`);
     assert.equal(fresh.entries.length, kind === 'licensee' ? 1 : 0, 'free partners get it after the delay');
     await services.database.db.deleteFrom('partner_change_points').where('at', '=', iso(late)).execute();
   }
+
+  // A license that starts halfway through the archive: the stories before its start come at its
+  // start (virtual points in id order), and the first poll still reads about `limit` stories.
+  const midway: AccessGrants = { free: false, licenses: [{ ...OPEN_LICENSE, startsAt: iso(T0 + 1000 * 60_000 + 30_000) }] };
+  const before = access.storyRowsRead;
+  const first = await access.changes(midway, START, 20);
+  assert.equal(first.entries.length, 20);
+  assert.ok(first.entries.every((e) => e.changedAt === midway.licenses[0]!.startsAt));
+  assert.ok(access.storyRowsRead - before <= 150, `a license starting midway: the first poll read ${access.storyRowsRead - before} of 2000 stories`);
 });
 
 interface StorySpec {

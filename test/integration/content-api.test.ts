@@ -14,6 +14,7 @@ import { assertValid, ninjsValidators } from '../fixtures/ninjs/validator.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import type { Services } from '../../src/services.js';
 import { encodeCursor } from '../../src/syndication/access.js';
+import { addLicense } from '../helpers/licenses.js';
 
 const validators = ninjsValidators();
 const HOUR = 3600_000;
@@ -42,7 +43,8 @@ async function makePartner(services: Services, opts: { kind?: 'licensee' } = {})
     acceptTerms: true,
   });
   await services.partners.approve(SYSTEM_ACTOR, p.id);
-  if (opts.kind) await services.database.db.updateTable('partners').set({ kind: opts.kind }).where('id', '=', p.id).execute();
+  // A licensee holds a license covering every story offered to licensees, from long before the stories.
+  if (opts.kind) await addLicense(services, p.id, { startsAt: '2000-01-01T00:00:00.000Z' });
   const { key } = await services.partners.createKey(null, p.id, 'test');
   return { id: p.id, key };
 }

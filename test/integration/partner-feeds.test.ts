@@ -10,6 +10,7 @@ import { forEachDialect } from '../helpers/dialects.js';
 import { buildTestApp, seedBasics } from '../helpers/app.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import type { Services } from '../../src/services.js';
+import { addLicense } from '../helpers/licenses.js';
 
 const HOUR = 3600_000;
 
@@ -19,7 +20,7 @@ async function feedPartner(services: Services, n: number, kind?: 'licensee'): Pr
     audience: 300_000, evidence: 'Stats', intendedUse: 'Automatic import', acceptTerms: true,
   });
   await services.partners.approve(SYSTEM_ACTOR, p.id);
-  if (kind) await services.database.db.updateTable('partners').set({ kind }).where('id', '=', p.id).execute();
+  if (kind) await addLicense(services, p.id, { startsAt: '2000-01-01T00:00:00.000Z' });
   return { id: p.id, token: await services.partners.rotateFeedToken(p.id) };
 }
 

@@ -12,6 +12,7 @@ import { buildTestApp, seedBasics, type TestApp } from '../helpers/app.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import { approvePartner, suspendPartner } from '../../src/partners/decisions.js';
 import { sha256Hex } from '../../src/util/ids.js';
+import { addLicense } from '../helpers/licenses.js';
 
 type FormData = Record<string, string | string[] | undefined>;
 
@@ -426,7 +427,7 @@ forEachDialect('portal: the stories list follows each story’s license profile;
     assert.match(res.body, /Available from <time datetime="[^"]+">/);
 
     // A licensee sees both at once.
-    await tdb.database.db.updateTable('partners').set({ kind: 'licensee' }).where('id', '=', p.partnerId).execute();
+    await addLicense(t.services, p.partnerId, { startsAt: '2000-01-01T00:00:00.000Z' });
     const lic = await get(t, p.cookie, '/partners/stories');
     assert.ok(lic.body.includes(`/partners/stories/${licId}/republish`));
     assert.ok(lic.body.includes(`/partners/stories/${delayedId}/republish`));
@@ -440,7 +441,8 @@ forEachDialect('portal: the stories list follows each story’s license profile;
     const weird = await get(t, p.cookie, '/partners/stories?q=%22%27%28%29*%3A');
     assert.equal(weird.statusCode, 200);
 
-    // Back to a free partner: the Republish pages follow the same rules as the list.
+    // Back to a free partner without a license: the Republish pages follow the same rules as the list.
+    await tdb.database.db.deleteFrom('licenses').where('partner_id', '=', p.partnerId).execute();
     await tdb.database.db.updateTable('partners').set({ kind: 'free' }).where('id', '=', p.partnerId).execute();
     const delayed = await get(t, p.cookie, `/partners/stories/${delayedId}/republish`);
     assert.equal(delayed.statusCode, 403);

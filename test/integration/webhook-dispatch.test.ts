@@ -22,6 +22,7 @@ import { forEachDialect, type TestDb } from '../helpers/dialects.js';
 import { buildTestApp, seedBasics, type TestApp } from '../helpers/app.js';
 import { UNLIMITED_ENV } from '../helpers/surface.js';
 import { assertValid, ninjsValidators } from '../fixtures/ninjs/validator.js';
+import { addLicense } from '../helpers/licenses.js';
 
 const HOUR = 3600_000;
 const validators = ninjsValidators();
@@ -37,7 +38,7 @@ async function makePartner(services: Services, kind: 'free' | 'licensee' = 'free
     audience: 250_000, evidence: 'Stats', intendedUse: 'Republish', acceptTerms: true,
   });
   await services.partners.approve(SYSTEM_ACTOR, p.id);
-  if (kind === 'licensee') await services.database.db.updateTable('partners').set({ kind }).where('id', '=', p.id).execute();
+  if (kind === 'licensee') await addLicense(services, p.id, { startsAt: '2000-01-01T00:00:00.000Z' });
   const { key } = await services.partners.createKey(null, p.id, 'test');
   return { id: p.id, key };
 }

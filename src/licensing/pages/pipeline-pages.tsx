@@ -8,6 +8,7 @@ import { CsrfField } from '../../views/newsroom-layout.js';
 import { ErrorSummary, PageHeader, Pagination, Select, TextArea, TextField, Time, type Errors } from '../../newsroom/pages/components.js';
 import { LicensingTabs } from './tabs.js';
 import { INQUIRY_STATUSES, type Inquiry, type InquiryEvent, type StaffOption } from '../pipeline.service.js';
+import { InquiryLicenses, LICENSE_FIELD_LABELS, type InquiryLicensesProps } from './license-pages.js';
 
 export const INQUIRY_STATUS_LABELS: Record<InquiryStatus, string> = {
   new: 'New',
@@ -162,6 +163,8 @@ function describe(e: InquiryEvent, owners: Map<string, string>): string {
       return 'Note';
     case 'email':
       return `Email to ${e.to ?? 'the inquirer'}`;
+    case 'license':
+      return `License ${e.to ?? ''} created`;
   }
 }
 
@@ -190,10 +193,12 @@ export interface PipelineDetailProps {
   message?: string | undefined;
   /** A stale revision: the page shows the current state and says so. */
   conflict?: boolean;
+  /** The licenses made from this inquiry and the form to create one. */
+  licensing: Omit<InquiryLicensesProps, 'inquiryId' | 'inquiryRevision' | 'inquiryStatus' | 'organisation' | 'csrf'>;
 }
 
 export function PipelineDetailPage(props: PipelineDetailProps) {
-  const { inquiry: i, history, owners, userNames, csrf, update, email, updateErrors, emailErrors, message, conflict } = props;
+  const { inquiry: i, history, owners, userNames, csrf, update, email, updateErrors, emailErrors, message, conflict, licensing } = props;
   const statusOptions = INQUIRY_STATUSES.filter((s) => s !== 'licensed' || i.status === 'licensed').map((s) => ({ value: s, label: INQUIRY_STATUS_LABELS[s] }));
   return (
     <>
@@ -220,8 +225,8 @@ export function PipelineDetailPage(props: PipelineDetailProps) {
       ) : (
         <ErrorSummary
           message={message}
-          errors={updateErrors ?? emailErrors}
-          labels={{ status: 'Status', owner: 'Owner', note: 'Note', subject: 'Subject', body: 'Message', revision: 'Revision' }}
+          errors={updateErrors ?? emailErrors ?? licensing.errors}
+          labels={{ ...LICENSE_FIELD_LABELS, status: 'Status', owner: 'Owner', note: 'Note', subject: 'Subject', body: 'Message', revision: 'Revision' }}
         />
       )}
       <div class="two-col">
@@ -268,6 +273,8 @@ export function PipelineDetailPage(props: PipelineDetailProps) {
             )}
           </section>
 
+          <InquiryLicenses inquiryId={i.id} inquiryRevision={i.revision} inquiryStatus={i.status} organisation={i.organisation} csrf={csrf} {...licensing} />
+
           <section class="card stack" aria-labelledby="history-title">
             <h2 id="history-title">History</h2>
             <ol class="plain-list timeline">
@@ -281,6 +288,11 @@ export function PipelineDetailPage(props: PipelineDetailProps) {
                     <div class="prose">
                       <Paragraphs text={e.note} />
                     </div>
+                  )}
+                  {e.kind === 'license' && licensing.licenses.some((l) => l.reference === e.to) && (
+                    <p>
+                      <a href={`/newsroom/licensing/licenses/${licensing.licenses.find((l) => l.reference === e.to)!.id}`}>Open {e.to}</a>
+                    </p>
                   )}
                   {e.mail && (
                     <p>

@@ -4,7 +4,8 @@ import { AppError } from '../../errors.js';
 import { formFields, isFormError, param, text } from '../../newsroom/http.js';
 import type { Services } from '../../services.js';
 import { partnerSession } from '../auth.js';
-import { DashboardPage } from '../pages/dashboard.js';
+import { DashboardPage, type DashboardLicense } from '../pages/dashboard.js';
+import { describeScope, licenseState } from '../../licensing/licenses.js';
 import { FollowsPage, type FollowsPageProps } from '../pages/follows.js';
 import { KeysPage, type KeysPageProps } from '../pages/keys.js';
 import { redirectWithPortalFlash, renderPortalPage } from '../render.js';
@@ -42,11 +43,17 @@ export function accountHandlers(services: Services) {
       const settings = await services.settings.get();
       const profile = await services.licenseProfiles.defaultProfile();
       const approved = s.partner.status === 'approved';
-      const [keys, follows, hasFeed] = await Promise.all([
+      const [keys, follows, hasFeed, licenses] = await Promise.all([
         approved ? services.partners.listKeys(s.partner.id) : Promise.resolve([]),
         services.partnerAccounts.follows(s.partner.id),
         approved ? services.partnerAccounts.hasFeedToken(s.partner.id) : Promise.resolve(false),
+        services.licenses.forPartner(s.partner.id),
       ]);
+      const now = services.partnerAccess.now();
+      const names = licenses.length > 0 ? await services.licenses.scopeNames() : undefined;
+      const shown: DashboardLicense[] = licenses
+        .map((l) => ({ reference: l.reference, covers: describeScope(l, names!), images: l.images, startsAt: l.startsAt, endsAt: l.endsAt, onEnd: l.onEnd, state: licenseState(l, now) }))
+        .reverse();
       return renderPortalPage(
         services,
         request,
@@ -61,6 +68,8 @@ export function accountHandlers(services: Services) {
           activeKeys={keys.filter((k) => !k.revokedAt).length}
           follows={follows.length}
           hasFeed={hasFeed}
+          licenses={shown}
+          licensingContact={settings.licensingContact.trim()}
         />,
       );
     },

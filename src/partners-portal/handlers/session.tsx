@@ -91,7 +91,7 @@ export function sessionHandlers(services: Services) {
           request,
           reply,
           { title: `Invitation for ${inv.outlet}`, section: 'invite' },
-          <InvitePage csrf={portalCsrfToken(request, reply, secure)} token={token} outlet={inv.outlet} email={inv.email} expiresAt={inv.expiresAt} name="" />,
+          <InvitePage csrf={portalCsrfToken(request, reply, secure)} token={token} outlet={inv.outlet} kind={inv.kind} email={inv.email} expiresAt={inv.expiresAt} name="" />,
         );
       } catch (err) {
         if (err instanceof AppError && err.status < 500) return invitationProblem(request, reply, err);
@@ -121,6 +121,7 @@ export function sessionHandlers(services: Services) {
             csrf={portalCsrfToken(request, reply, secure)}
             token={token}
             outlet={inv.outlet}
+            kind={inv.kind}
             email={inv.email}
             expiresAt={inv.expiresAt}
             name={name.slice(0, 200)}

@@ -5,7 +5,7 @@ import { param, query } from '../../newsroom/http.js';
 import { formatUtc } from '../../newsroom/pages/components.js';
 import { notAvailable } from '../../syndication/access.js';
 import { authorNames, buildPartnerCopy } from '../../syndication/partner-copy.js';
-import { storyAccess } from '../../syndication/access.js';
+import { imageKindOf, storyAccess } from '../../syndication/access.js';
 import { RepublishPage } from '../pages/republish.js';
 import type { Services } from '../../services.js';
 import { MAX_QUERY_LENGTH } from '../../search/search.js';
@@ -59,17 +59,22 @@ export function storyHandlers(services: Services) {
       const s = partnerSession(request);
       const id = param(request, 'id');
       if (!STORY_ID.test(id)) throw notAvailable();
-      const entry = await services.partnerAccess.story(s.partner, id);
+      const grants = await services.partnerAccess.grants(s.partner);
+      const found = await services.partnerAccess.story(grants, id);
+      // A cancellation because a license ended is, here, a story the partner may no longer use.
+      const entry = found?.endedLicense ? undefined : found;
       if (!entry) {
         // Not for this partner now. A story it gets later says when; anything else is simply absent.
         const row = await services.database.db.selectFrom('stories').select(['id', 'published_at', 'status']).where('id', '=', id).executeTakeFirst();
         if (row?.status === 'published' && row.published_at) {
           const now = services.partnerAccess.now();
-          const later = (await storyAccess({ db: services.database.db, licenseProfiles: services.licenseProfiles }, s.partner, [{ id: row.id, publishedAt: row.published_at }], now)).get(row.id);
+          const later = (await storyAccess({ db: services.database.db, licenseProfiles: services.licenseProfiles }, grants, [{ id: row.id, publishedAt: row.published_at }], now)).get(row.id);
           if (later?.availableFrom && !later.allowed && later.availableFrom > now.toISOString()) {
             throw new AppError('FORBIDDEN', `This story is not available to you yet: you may republish it from ${formatUtc(later.availableFrom)}.`);
           }
         }
+        const idle = await services.partnerAccess.licenseOutOfForce(grants, id);
+        if (idle) throw new AppError('FORBIDDEN', `Your license ${idle.reference} covered this story, but it is not in force now${idle.endsAt && idle.endsAt <= services.partnerAccess.now().toISOString() ? ` (it ended on ${formatUtc(idle.endsAt)})` : ''}.`);
         throw notAvailable();
       }
       if (entry.pubstatus === 'canceled') {
@@ -84,7 +89,7 @@ export function storyHandlers(services: Services) {
       const lookup = await services.publicStories.bySlug(entry.slug);
       if (lookup.kind !== 'live') throw notAvailable();
       const story = lookup.story;
-      const [copy, settings] = await Promise.all([buildPartnerCopy(services, story, s.partner, entry.profile, services.partnerAccess.now()), services.settings.get()]);
+      const [copy, settings] = await Promise.all([buildPartnerCopy(services, story, { id: s.partner.id, kind: imageKindOf(entry) }, entry.profile, services.partnerAccess.now()), services.settings.get()]);
       const terms = services.licenseProfiles.describe(entry.profile, {
         site: settings.siteName,
         url: copy.canonicalUrl,

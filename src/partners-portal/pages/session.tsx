@@ -1,4 +1,5 @@
 /** The portal's sign-in page and the invitation page that creates a partner login. */
+import type { PartnerKind } from '../../db/schema.js';
 import { ErrorSummary, TextField, type Errors } from '../../newsroom/pages/components.js';
 import { PortalCsrfField } from '../../views/portal-layout.js';
 import { LocalTime } from './parts.js';
@@ -44,6 +45,7 @@ export interface InvitePageProps {
   csrf: string;
   token: string;
   outlet: string;
+  kind: PartnerKind;
   email: string;
   expiresAt: string;
   name: string;
@@ -60,7 +62,7 @@ export function InvitePage(props: InvitePageProps) {
         <p class="pp-eyebrow">Invitation</p>
         <h1 id="invite-title">Set up your login for {props.outlet}</h1>
         <p class="pp-lede">
-          Your outlet is approved for the republishing program. Choose your name and a password to finish; you will sign in with <strong>{props.email}</strong>.
+          {props.kind === 'licensee' ? 'Your outlet holds a license for our reporting.' : 'Your outlet is approved for the republishing program.'} Choose your name and a password to finish; you will sign in with <strong>{props.email}</strong>.
         </p>
         <ErrorSummary message={props.message} errors={props.errors} labels={INVITE_LABELS} />
         <form method="post" action={`/partners/invite/${encodeURIComponent(props.token)}`} class="pp-stack">

@@ -9,6 +9,7 @@ import { ChoiceGroup, ErrorSummary, PageHeader, Pagination, TextArea, TextField,
 import type { Partner, PartnerKeyInfo, PartnerUser } from '../partners.service.js';
 import type { EligibilityRules, RuleResult } from '../eligibility.js';
 import { SECRET_PLACEHOLDER, type OutboxMessage } from '../../mail/mailer.js';
+import { PartnerLicensesSection, type PartnerLicenseRow } from '../../licensing/pages/licenses-overview.js';
 
 const STATUS_LABELS: Record<PartnerStatus, string> = { pending: 'Pending', approved: 'Approved', rejected: 'Rejected', suspended: 'Suspended' };
 const STATUS_BADGES: Record<PartnerStatus, string> = { pending: 'badge-scheduled', approved: 'badge-published', rejected: 'badge-withdrawn', suspended: 'badge-changes' };
@@ -162,9 +163,11 @@ export interface PartnerDetailProps {
   canInvite?: boolean;
   /** A link just created: shown this once. */
   newInvitation?: { url: string; expiresAt: string } | undefined;
+  /** The licenses the partner holds or held (the section is shown only when there are some). */
+  licenses?: PartnerLicenseRow[] | undefined;
 }
 
-export function PartnerDetailPage({ partner: p, users, keys, mail, csrf, rejectErrors, rejectReason, suspendErrors, message, canInvite, newInvitation }: PartnerDetailProps) {
+export function PartnerDetailPage({ partner: p, users, keys, mail, csrf, rejectErrors, rejectReason, suspendErrors, message, canInvite, newInvitation, licenses }: PartnerDetailProps) {
   const results = p.eligibility.results ?? [];
   return (
     <>
@@ -401,6 +404,8 @@ export function PartnerDetailPage({ partner: p, users, keys, mail, csrf, rejectE
               )}
             </section>
           )}
+
+          {licenses && licenses.length > 0 && <PartnerLicensesSection partnerId={p.id} licenses={licenses} />}
 
           <section class="card" aria-labelledby="webhooks-title">
             <h2 id="webhooks-title">Webhooks</h2>

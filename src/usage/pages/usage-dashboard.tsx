@@ -8,6 +8,7 @@ import type { Errors } from '../../newsroom/pages/components.js';
 import { ErrorSummary, PageHeader, Time } from '../../newsroom/pages/components.js';
 import { ViewsChart } from '../chart.js';
 import type { UsageSummary } from '../usage.service.js';
+import type { PartnerLicenseUsage } from '../../licensing/license-usage.js';
 
 export interface UsageFilterValues {
   story: string;
@@ -24,6 +25,8 @@ export interface UsageDashboardProps {
   options: { stories: Array<{ id: string; headline: string }>; partners: Array<{ id: string; outlet: string }> };
   /** Reporters see only the stories they created; the page says so. */
   ownOnly: boolean;
+  /** One partner that holds licenses: its views by license and month. */
+  byLicense?: PartnerLicenseUsage | undefined;
 }
 
 const CHECK_LABELS: Record<CheckStatus, string> = {
@@ -78,7 +81,7 @@ function displayUrl(url: string): string {
   return bare.length > 90 ? `${bare.slice(0, 89)}…` : bare;
 }
 
-export function UsageDashboard({ filter, summary, errors, options, ownOnly }: UsageDashboardProps) {
+export function UsageDashboard({ filter, summary, errors, options, ownOnly, byLicense }: UsageDashboardProps) {
   const applied = summary ? { ...filter, from: summary.from, to: summary.to } : filter;
   const days = summary?.byDay.length ?? 0;
   const storyLabel = filter.story ? options.stories.find((s) => s.id === filter.story)?.headline : undefined;
@@ -180,6 +183,8 @@ export function UsageDashboard({ filter, summary, errors, options, ownOnly }: Us
             />
           </section>
 
+          {byLicense && <ByLicenseTable usage={byLicense} csvHref={`/newsroom/usage.csv${usageQuery(applied, { kind: 'licenses' })}`} />}
+
           <div class="usage-two">
             <RankTable
               id="top-stories-heading"
@@ -271,6 +276,78 @@ export function UsageDashboard({ filter, summary, errors, options, ownOnly }: Us
         </>
       )}
     </>
+  );
+}
+
+function monthInWords(month: string): string {
+  return new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00.000Z`));
+}
+
+/**
+ * A licensee's views by license and month, for invoicing. A story two licenses cover counts under
+ * both, so the rows may add up to more than the total above; the note says so.
+ */
+function ByLicenseTable({ usage, csvHref }: { usage: PartnerLicenseUsage; csvHref: string }) {
+  const unlicensed = usage.unlicensed;
+  return (
+    <section class="card usage-by-license" aria-labelledby="by-license-heading">
+      <h2 id="by-license-heading">By license and month</h2>
+      <p class="hint">
+        Views of the stories each license covered while it was in force. A story covered by two licenses counts under both. “{unlicensed.label}” holds
+        views no license covered.{' '}
+        <a href={csvHref} download>
+          Download by license and month (CSV)
+        </a>
+      </p>
+      <div class="table-wrap">
+        <table class="table">
+          <caption class="visually-hidden">Views by license and month</caption>
+          <thead>
+            <tr>
+              <th scope="col">License</th>
+              <th scope="col">Month</th>
+              <th scope="col" class="num">
+                Views
+              </th>
+              <th scope="col" class="num">
+                Stories
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {usage.byLicense.flatMap((l) =>
+              (l.months.length === 0 ? [{ month: '', views: 0, stories: 0 }] : l.months).map((m, i) => (
+                <tr>
+                  <td>
+                    {i === 0 ? (
+                      <>
+                        <a href={`/newsroom/licensing/licenses/${l.licenseId}`}>{l.reference}</a>
+                        <span class="cell-sub">{l.covers}</span>
+                      </>
+                    ) : (
+                      <span class="muted">{l.reference}</span>
+                    )}
+                  </td>
+                  <td class="nowrap">{m.month ? monthInWords(m.month) : '—'}</td>
+                  <td class="num">{formatCount(m.views)}</td>
+                  <td class="num">{formatCount(m.stories)}</td>
+                </tr>
+              )),
+            )}
+            {unlicensed.months
+              .filter((m) => m.views > 0)
+              .map((m) => (
+                <tr>
+                  <td>{unlicensed.label}</td>
+                  <td class="nowrap">{monthInWords(m.month)}</td>
+                  <td class="num">{formatCount(m.views)}</td>
+                  <td class="num">{formatCount(m.stories)}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 
