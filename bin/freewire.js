@@ -1,7 +1,19 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly (no build step): tsx compiles src/ on the fly and caches it.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/main.js). When src/ changed since the last build, compiles it first
+// (scripts/build.mjs says how staleness is checked). Without a usable build (no TypeScript
+// compiler installed, a failing build, or FREEWIRE_FROM_SOURCE=1) it runs the TypeScript sources
+// through tsx instead, as before there was a build: same behaviour, slower start.
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureBuilt } from '../scripts/build.mjs';
 
-register();
-const { run } = await import(new URL('../src/main.ts', import.meta.url).href);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const compiled = process.env.FREEWIRE_FROM_SOURCE === '1' ? undefined : ensureBuilt(root);
+let entry = compiled;
+if (!entry) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = path.join(root, 'src/main.ts');
+}
+const { run } = await import(pathToFileURL(entry).href);
 await run(process.argv);
