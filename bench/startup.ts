@@ -22,7 +22,9 @@ import { canPin, freePort, pinSelf, ROOT } from './lib.js';
 
 const RUNS = 5;
 const SETTLE_MS = 2000;
-const IDLE_WAIT_MS = 60_000;
+const IDLE_WAIT_MS = 120_000;
+/** After the first drop in RSS, how long it must hold still to count as idle. */
+const IDLE_STEADY_MS = 5000;
 const SERVER_CORE = 1;
 
 function median(values: number[]): number {
@@ -31,13 +33,17 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function spawnPinned(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+function spawnPinned(args: string[], env: NodeJS.ProcessEnv): { proc: ChildProcess; stderr: () => string } {
   // taskset execs node, so the child's pid is the server's.
   const pinned = canPin;
-  return spawn(pinned ? '/usr/bin/taskset' : process.execPath, pinned ? ['-c', String(SERVER_CORE), process.execPath, ...args] : args, {
+  const proc = spawn(pinned ? '/usr/bin/taskset' : process.execPath, pinned ? ['-c', String(SERVER_CORE), process.execPath, ...args] : args, {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Kept for failures only: every stop prints its shutdown notice.
+  let stderr = '';
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return { proc, stderr: () => stderr };
 }
 
 /** One GET with a fresh connection; true on a 200. */
@@ -52,9 +58,9 @@ function answers(url: string): Promise<boolean> {
 }
 
 /** Milliseconds from `startedAt` until `url` first answers 200. */
-async function firstAnswer(url: string, proc: ChildProcess, startedAt: number): Promise<number> {
+async function firstAnswer(url: string, proc: ChildProcess, stderr: () => string, startedAt: number): Promise<number> {
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode} before answering`);
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode} before answering:\n${stderr()}`);
     if (await answers(url)) return performance.now() - startedAt;
     if (performance.now() - startedAt > 120_000) throw new Error(`${url} did not answer within 120 s`);
     await new Promise((r) => setTimeout(r, 5));
@@ -82,9 +88,9 @@ interface Run {
 async function measure(args: string[], env: NodeJS.ProcessEnv, path_: string, opts: { idle?: boolean } = {}): Promise<Run & { idleMb?: number; idleAfterMs?: number }> {
   const port = await freePort();
   const startedAt = performance.now();
-  const proc = spawnPinned(args, { ...env, PORT: String(port) });
+  const { proc, stderr } = spawnPinned(args, { ...env, PORT: String(port) });
   try {
-    const ms = await firstAnswer(`http://127.0.0.1:${port}${path_}`, proc, startedAt);
+    const ms = await firstAnswer(`http://127.0.0.1:${port}${path_}`, proc, stderr, startedAt);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const settledMb = rssMb(proc.pid!);
     if (!opts.idle) return { ms, settledMb };
@@ -98,6 +104,8 @@ async function measure(args: string[], env: NodeJS.ProcessEnv, path_: string, op
       if (now < idleMb - 1) {
         idleMb = now;
         idleAfterMs = performance.now() - idleStarted + SETTLE_MS;
+      } else if (idleAfterMs && performance.now() - idleStarted + SETTLE_MS - idleAfterMs > IDLE_STEADY_MS) {
+        break;
       }
     }
     return { ms, settledMb, idleMb, idleAfterMs };
