@@ -8,8 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureBuilt } from '../scripts/build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = process.env.FREEWIRE_FROM_SOURCE === '1' ? undefined : ensureBuilt(root);
-let entry = compiled;
+let entry = process.env.FREEWIRE_FROM_SOURCE === '1' ? undefined : ensureBuilt(root);
 if (!entry) {
   const { register } = await import('tsx/esm/api');
   register();

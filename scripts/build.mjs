@@ -91,6 +91,18 @@ function pruneOrphans(root) {
   }
 }
 
+/** True when the process that took the lock is gone (killed mid-build, e.g. by Ctrl-C). */
+function lockHolderGone(lock) {
+  try {
+    const pid = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err.code === 'ESRCH';
+  }
+}
+
 function sleepSync(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -106,6 +118,7 @@ function withLock(root, fn) {
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
@@ -115,7 +128,7 @@ function withLock(root, fn) {
       } catch {
         continue; // released between our two calls
       }
-      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      if (age > LOCK_STALE_MS || lockHolderGone(lock)) rmSync(lock, { recursive: true, force: true });
       else sleepSync(100);
     }
   }

@@ -111,6 +111,18 @@ describe('staleness check', () => {
     assert.equal(isFresh(root), false, 'no stamp for a failed build');
   });
 
+  test('a lock left by a build that was killed does not block the next one', { timeout: 300_000 }, async () => {
+    const root = await makePackage();
+    roots.push(root);
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => gone.on('exit', resolve));
+    await mkdir(path.join(root, 'dist/.build-lock'), { recursive: true });
+    await writeFile(path.join(root, 'dist/.build-lock/pid'), String(gone.pid));
+    assert.deepEqual(build(root), { ok: true, skipped: false });
+    assert.equal(existsSync(path.join(root, 'dist/.build-lock')), false);
+    assert.equal(isFresh(root), true);
+  });
+
   test('without a TypeScript compiler: no build, one notice, the sources run through tsx', async () => {
     const root = await makePackage(false);
     roots.push(root);
