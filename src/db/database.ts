@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import { lazyRequire } from '../util/lazy-require.js';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { DB } from './schema.js';
 import { dialectHelpers, type DialectHelpers, type DialectName } from './dialect.js';
@@ -28,8 +28,7 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-// pg returns int8 (count(*), sums) as strings to avoid precision loss; our counts fit in a double.
-pg.types.setTypeParser(20, (v) => Number(v));
+const postgres = lazyRequire<typeof import('pg')>('pg');
 
 export function redactUrl(url: string): string {
   try {
@@ -59,6 +58,9 @@ export function openSqlite(file: string): SQLite.Database {
 
 export function createDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
+    const pg = postgres();
+    // pg returns int8 (count(*), sums) as strings to avoid precision loss; our counts fit in a double.
+    pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // An idle client error (e.g. the server restarted) must not crash the process.
     pool.on('error', () => undefined);

@@ -1,11 +1,13 @@
-import { create } from 'xmlbuilder2';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const xmlbuilder2 = lazyRequire<typeof import('xmlbuilder2')>('xmlbuilder2');
 import type { FeedAuthor, FeedChannel, FeedItem } from './types.js';
 import { cleanText, rfc3339, xmlText } from './text.js';
 
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
-type XmlNode = ReturnType<typeof create>;
+type XmlNode = ReturnType<typeof import('xmlbuilder2').create>;
 
 function textEl(parent: XmlNode, name: string, value: string, attrs?: Record<string, string>): void {
   parent.ele(name, attrs).txt(xmlText(value));
@@ -53,7 +55,7 @@ function addEntry(feed: XmlNode, item: FeedItem): void {
 }
 
 export function buildAtom(channel: FeedChannel): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const doc = xmlbuilder2().create({ version: '1.0', encoding: 'UTF-8' });
   const feed = doc.ele(ATOM_NS, 'feed');
   // Namespaced explicitly: the serializer's well-formedness check rejects a bare "xml:lang" name.
   if (channel.language) feed.att(XML_NS, 'xml:lang', xmlText(channel.language));

@@ -1,4 +1,6 @@
-import { create } from 'xmlbuilder2';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const xmlbuilder2 = lazyRequire<typeof import('xmlbuilder2')>('xmlbuilder2');
 import type { FeedChannel, FeedItem } from './types.js';
 import { cleanText, escapeHtml, rfc822, xmlText } from './text.js';
 
@@ -9,7 +11,7 @@ const NS = {
   creativeCommons: 'http://backend.userland.com/creativeCommonsRssModule',
 } as const;
 
-type XmlNode = ReturnType<typeof create>;
+type XmlNode = ReturnType<typeof import('xmlbuilder2').create>;
 
 function textEl(parent: XmlNode, name: string, value: string): void {
   parent.ele(name).txt(xmlText(value));
@@ -48,7 +50,7 @@ function addItem(channel: XmlNode, item: FeedItem): void {
 }
 
 export function buildRss(channel: FeedChannel): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const doc = xmlbuilder2().create({ version: '1.0', encoding: 'UTF-8' });
   const rss = doc.ele('rss', {
     version: '2.0',
     'xmlns:atom': NS.atom,

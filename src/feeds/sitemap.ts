@@ -1,4 +1,6 @@
-import { create } from 'xmlbuilder2';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const xmlbuilder2 = lazyRequire<typeof import('xmlbuilder2')>('xmlbuilder2');
 import type { NewsSitemapEntry, SitemapEntry } from './types.js';
 import { cleanText, rfc3339, xmlText } from './text.js';
 
@@ -10,7 +12,7 @@ export const NEWS_SITEMAP_MAX_ENTRIES = 1000;
 
 /** sitemaps.org 0.9 `<urlset>` with `loc` and `lastmod`. */
 export function buildSitemap(entries: SitemapEntry[]): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const doc = xmlbuilder2().create({ version: '1.0', encoding: 'UTF-8' });
   const urlset = doc.ele(SITEMAP_NS, 'urlset');
   for (const entry of entries) {
     const url = urlset.ele('url');
@@ -49,7 +51,7 @@ export function buildNewsSitemap(
 
   const name = xmlText(publication.name);
   const language = newsLanguage(publication.language);
-  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const doc = xmlbuilder2().create({ version: '1.0', encoding: 'UTF-8' });
   const urlset = doc.ele(SITEMAP_NS, 'urlset', { 'xmlns:news': NEWS_NS });
   for (const { entry, published } of newest) {
     const url = urlset.ele('url');

@@ -13,10 +13,12 @@
  * was read (compare-and-set), so two nodes never send the same attempt of the same message.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import nodemailer from 'nodemailer';
 import type { DB, MailOutboxTable, MailStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { newId } from '../util/ids.js';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer');
 
 export interface MailMessage {
   to: string;
@@ -118,7 +120,7 @@ export class Mailer {
   private getTransport(): MailTransport {
     if (!this.transport) {
       // Short timeouts: a hung server must not hold a message past the first retry window.
-      this.transport = nodemailer.createTransport({
+      this.transport = nodemailer().createTransport({
         url: this.opts.smtpUrl,
         connectionTimeout: 15_000,
         greetingTimeout: 15_000,

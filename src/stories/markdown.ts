@@ -3,11 +3,14 @@
  * so readers, feeds and (later) partner APIs all receive the same inert HTML.
  */
 import { Marked } from 'marked';
-import sanitizeHtml from 'sanitize-html';
+import type sanitizeHtmlType from 'sanitize-html';
+import { lazyRequire } from '../util/lazy-require.js';
 
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 
-const SANITIZE: sanitizeHtml.IOptions = {
+const sanitizeHtml = lazyRequire<typeof sanitizeHtmlType>('sanitize-html');
+
+const SANITIZE: sanitizeHtmlType.IOptions = {
   allowedTags: [
     'p', 'br', 'hr', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'ul', 'ol', 'li', 'strong', 'em', 'b', 'i',
     'code', 'pre', 'a', 'img', 'figure', 'figcaption', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub',
@@ -46,7 +49,7 @@ const MAX_RENDERED_LENGTH = 200_000;
 export function renderMarkdown(markdown: string): string {
   if (markdown.length > MAX_RENDERED_LENGTH) return '<p>This text is too long to show.</p>';
   const html = marked.parse(defuse(markdown)) as string;
-  return sanitizeHtml(html, SANITIZE);
+  return sanitizeHtml()(html, SANITIZE);
 }
 
 /** Containers (block quotes, list items) one line may open; deeper markers are kept as text. */
@@ -132,11 +135,11 @@ function limitNesting(line: string): string {
 
 /** Sanitises HTML that did not come from our Markdown renderer (imports, previews). */
 export function sanitize(html: string): string {
-  return sanitizeHtml(html, SANITIZE);
+  return sanitizeHtml()(html, SANITIZE);
 }
 
 export function htmlToText(html: string): string {
-  return sanitizeHtml(html.replace(/<\/(p|h[2-6]|li|blockquote|tr)>/g, '$&\n'), { allowedTags: [], allowedAttributes: {} })
+  return sanitizeHtml()(html.replace(/<\/(p|h[2-6]|li|blockquote|tr)>/g, '$&\n'), { allowedTags: [], allowedAttributes: {} })
     .replace(/&amp;/g, '&')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

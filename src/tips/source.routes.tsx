@@ -24,8 +24,7 @@ import { loadSiteContext } from '../site/context.js';
 import { parseCodename } from './codename.js';
 import { FORM_TOKEN_FIELD } from './form-token.js';
 import { HourlyLimiter, RateLimitedError } from './rate-limit.js';
-import { loadSodium } from './sodium.js';
-import { MAX_ATTACHMENTS, MAX_SEALED_BYTES, MAX_TEXT, SourceTips, megabytes, type Submission } from './source.service.js';
+import { MAX_ATTACHMENTS, MAX_SEALED_BYTES, MAX_TEXT, SECRETSTREAM_SIZES, SourceTips, megabytes, type Submission } from './source.service.js';
 import { CheckPage, CodenamePage, ConversationPage, SubmitPage, TipErrorPage } from './pages/source-pages.js';
 
 /** What a tip form held, kept for the error page (the text, so a source does not lose it). */
@@ -38,11 +37,10 @@ const partial = new WeakMap<FastifyRequest, { text?: string; codename?: string }
 
 export async function registerSourceTipRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const tips = new SourceTips(services);
-  const sodium = await loadSodium();
   const maxBytes = services.config.tipMaxBytes;
   const limits = { maxBytes };
   /** Largest attachment total the stream may carry (ciphertext is a little larger than plaintext). */
-  const streamAllowance = SourceTips.ciphertextAllowance(sodium, maxBytes);
+  const streamAllowance = SourceTips.ciphertextAllowance(SECRETSTREAM_SIZES, maxBytes);
   const submissions = new HourlyLimiter(services.config.tipRateLimitPerHour);
   // Codename attempts cost two argon2id derivations each; a source mistyping gets several tries.
   const checks = new HourlyLimiter(services.config.tipRateLimitPerHour * 5);

@@ -41,13 +41,24 @@ export interface SourceReply {
   text: string | undefined;
 }
 
+type SecretstreamSizes = Pick<Sodium, 'crypto_secretstream_xchacha20poly1305_HEADERBYTES' | 'crypto_secretstream_xchacha20poly1305_ABYTES'>;
+
+/**
+ * libsodium's secretstream header and tag sizes, fixed by its stream format (a test checks them
+ * against the library), so the routes can size upload limits without loading libsodium at start.
+ */
+export const SECRETSTREAM_SIZES: SecretstreamSizes = {
+  crypto_secretstream_xchacha20poly1305_HEADERBYTES: 24,
+  crypto_secretstream_xchacha20poly1305_ABYTES: 17,
+};
+
 const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class SourceTips {
   constructor(private readonly services: Services) {}
 
   /** Largest total of attachment ciphertext for `maxBytes` of plaintext in up to 5 files. */
-  static ciphertextAllowance(sodium: Sodium, maxBytes: number): number {
+  static ciphertextAllowance(sodium: SecretstreamSizes, maxBytes: number): number {
     const header = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES;
     const tag = sodium.crypto_secretstream_xchacha20poly1305_ABYTES;
     return maxBytes + MAX_ATTACHMENTS * (header + tag) + Math.ceil(maxBytes / tipCrypto.CHUNK) * tag;
