@@ -194,9 +194,9 @@ async function backdatePartner(db: Kysely<DB>, id: string, applied: Date, approv
   await db.updateTable('partner_invitations').set({ created_at: approved.toISOString(), accepted_at: new Date(approved.getTime() + 3 * HOUR).toISOString() }).where('partner_id', '=', id).execute();
 }
 
-/** Spreads an inquiry's history (oldest first) over the given times; later events keep the last time. */
+/** Spreads an inquiry's history, in the order it was written (ids are time-ordered), over the given times. */
 async function backdateInquiryEvents(db: Kysely<DB>, inquiryId: string, times: Date[]): Promise<void> {
-  const events = await db.selectFrom('license_inquiry_events').select(['id', 'created_at']).where('inquiry_id', '=', inquiryId).orderBy('created_at').orderBy('id').execute();
+  const events = await db.selectFrom('license_inquiry_events').select(['id', 'created_at']).where('inquiry_id', '=', inquiryId).orderBy('id').execute();
   let last = times[0]!;
   for (const [i, e] of events.entries()) {
     const at = times[i] ?? new Date(last.getTime() + 1);
