@@ -42,8 +42,13 @@ import type { Actor } from '../users/permissions.js';
 
 const HOUR = 3600_000;
 const MINUTE = 60_000;
-/** The days of usage the newsroom's dashboard shows by default. */
+/** The days of usage the newsroom's dashboard shows by default: every one of them has views. */
 export const USAGE_DAYS = 30;
+/**
+ * How far back views are written: a story the partner ran before the dashboard's window has its
+ * earlier days too, as a real pixel would have counted them (pages hold lifetime counts).
+ */
+const HISTORY_DAYS = 60;
 /** The settings row that says one node has taken on the demo activity (several may start at once). */
 export const ACTIVITY_CLAIM_KEY = 'demo_activity';
 
@@ -267,7 +272,7 @@ async function recordRuns(
     // A withdrawn story came down from the partner's site within hours of the withdrawal.
     const end = s.withdrawn_at ? new Date(Date.parse(s.withdrawn_at) + 3 * HOUR) : undefined;
     const upAt = new Date(received.getTime() + 28 * MINUTE);
-    const days = dailyViews({ key: `${run.story}|${partner.outlet}`, start: upAt, end, peakViews: run.peakViews, halfLifeDays: run.halfLifeDays }, now, USAGE_DAYS);
+    const days = dailyViews({ key: `${run.story}|${partner.outlet}`, start: upAt, end, peakViews: run.peakViews, halfLifeDays: run.halfLifeDays }, now, HISTORY_DAYS);
     if (days.length === 0) continue;
     const total = days.reduce((n, d) => n + d.views, 0);
     for (const d of days) dayRows.push({ story_id: s.id, partner_id: partner.id, day: d.day, views: d.views });

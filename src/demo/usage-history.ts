@@ -10,7 +10,7 @@ export const DAY_MS = 86_400_000;
 /** Reading by UTC weekday (Sunday first): news sites read most early in the week, least on Saturday. */
 export const WEEKDAY_FACTOR: readonly number[] = [0.62, 1.0, 1.06, 1.0, 0.96, 0.84, 0.55];
 /** Share of the peak a story keeps once its news value has gone (search, links from other stories). */
-const TAIL = 0.035;
+const TAIL = 0.06;
 /** Day-to-day noise: each day's views are within ±NOISE of the smooth curve. */
 const NOISE = 0.12;
 
