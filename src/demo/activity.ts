@@ -19,6 +19,7 @@ import { submitInquiry } from '../licensing/inquiries.service.js';
 import { PipelineService } from '../licensing/pipeline.service.js';
 import { LicensesService } from '../licensing/licenses.service.js';
 import { acknowledgeNotice, latestNotice, recordReceipts } from '../notices/ledger.js';
+import { createNoticesConsumer } from '../notices/notices.js';
 import { buildPartnerCopy } from '../syndication/partner-copy.js';
 import { checkPage, creditMatcher } from '../attribution/checker.js';
 import { summarize, type CheckDetails } from '../attribution/worker.js';
@@ -186,8 +187,40 @@ export async function seedDemoActivity(services: Services, actor: Actor, now: Da
     await acknowledgeNotice(db, licenseeRef.id, notice, 'api', new Date(Date.parse(notice.createdAt) + 2 * HOUR + 17 * MINUTE));
   }
 
+  await sendNotices(services);
+
   services.changes.bump();
   return { partners: 3, inquiries: 2, portalLogin: { email: user.email, password, outlet: demoFreePartner.outlet } };
+}
+
+/**
+ * Lets the notices consumer (whose cursor seedDemoContent set before the first demo event) mail
+ * the partners who had the corrected and the withdrawn story, then dates each notice minutes
+ * after its event, as a running site would have sent it. A batch held back by a gap in the event
+ * ids is left to the running server's consumer.
+ */
+async function sendNotices(services: Services): Promise<void> {
+  const consumer = createNoticesConsumer(services);
+  try {
+    for (let batch = 0; batch < 100 && (await consumer.runOnce()) > 0; batch++);
+  } finally {
+    await consumer.release();
+  }
+  const db = services.database.db;
+  const sends = await db
+    .selectFrom('notice_sends as n')
+    .innerJoin('events as e', 'e.id', 'n.event_id')
+    .select(['n.event_id', 'n.partner_id', 'n.sent_at', 'e.created_at'])
+    .execute();
+  for (const n of sends) {
+    const at = new Date(Date.parse(n.created_at) + 4 * MINUTE).toISOString();
+    await db
+      .updateTable('notice_sends')
+      .set({ created_at: at, sent_at: n.sent_at === null ? null : at })
+      .where('event_id', '=', n.event_id)
+      .where('partner_id', '=', n.partner_id)
+      .execute();
+  }
 }
 
 async function backdatePartner(db: Kysely<DB>, id: string, applied: Date, approved: Date): Promise<void> {

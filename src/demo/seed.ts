@@ -17,6 +17,7 @@ import type { LicenseProfileInput } from '../license-profiles/license-profiles.s
 import { refreshChangePoints } from '../syndication/change-points.js';
 import { demoAuthors, demoDesks, demoSite, demoStories, type DemoStory } from './content.js';
 import { demoPortalPassword, seedDemoActivity, type ActivityResult } from './activity.js';
+import { createNoticesConsumer } from '../notices/notices.js';
 
 export const DEMO_ACTOR: Actor = Object.freeze({ id: null, role: 'system', label: 'demo' });
 
@@ -89,6 +90,11 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
   const db = services.database.db;
   const anyStory = await db.selectFrom('stories').select('id').limit(1).executeTakeFirst();
   if (anyStory) return result;
+
+  // Partners hear of corrections and withdrawals through the notices consumer, which follows the
+  // event log from where it first looks. Looking now, before the first demo event, lets the demo's
+  // correction and withdrawal reach the demo partners who had those stories (see ./activity.ts).
+  await createNoticesConsumer(services).cursor();
 
   const siteSettings = {
     siteName: demoSite.name,

@@ -131,6 +131,15 @@ forEachDialect('after demo seeding every newsroom and portal dashboard shows the
       assert.deepEqual(acks.map((a) => a.partner_id), [licensee.id], `${slug}: the licensee acknowledged, the free partner not yet`);
       const receipts = await db.selectFrom('story_receipts').select(['partner_id', 'channel']).where('story_id', '=', id).orderBy('channel').execute();
       assert.deepEqual(receipts.map((r) => [r.partner_id, r.channel]), [[free.id, 'api'], [licensee.id, 'feed']]);
+      // Both were told by email, minutes after the event, as a running site would have done.
+      const notice = await db.selectFrom('events').select(['id', 'created_at']).where('story_id', '=', id).where('type', 'in', ['story.corrected', 'story.withdrawn']).executeTakeFirstOrThrow();
+      const sends = await db.selectFrom('notice_sends').select(['partner_id', 'sent_at', 'mode']).where('event_id', '=', notice.id).orderBy('partner_id').execute();
+      assert.deepEqual(sends.map((n) => n.partner_id).sort(), [free.id, licensee.id].sort(), `${slug}: a notice to each partner who had it`);
+      for (const n of sends) {
+        assert.equal(n.mode, 'instant');
+        assert.ok(n.sent_at !== null && n.sent_at > notice.created_at && n.sent_at < now.toISOString());
+      }
+      assert.ok(!ledger.includes('not emailed'), `${slug}: the ledger shows when each was emailed`);
     }
 
     // ---- the free partner's portal: the open withdrawal and correction, its key, its usage

@@ -24,7 +24,7 @@ async function rowCounts(services: Services): Promise<Record<string, number>> {
   for (const table of [
     'stories', 'story_versions', 'story_notes', 'events', 'desks', 'authors', 'tags', 'settings', 'story_search', 'partners', 'partner_users', 'partner_keys',
     'partner_invitations', 'partner_follows', 'license_inquiries', 'license_inquiry_events', 'licenses', 'usage_daily', 'usage_pages', 'story_receipts',
-    'story_acknowledgements', 'pixel_tokens', 'mail_outbox', 'audit_log',
+    'story_acknowledgements', 'pixel_tokens', 'mail_outbox', 'audit_log', 'notice_sends', 'event_consumers',
   ] as const) {
     const r = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     out[table] = Number(r.n);
