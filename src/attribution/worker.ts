@@ -154,7 +154,7 @@ function authorsText(names: string[]): string {
 
 const CHECK_LABELS: Record<PageCheck['name'], string> = { credit: 'credit line', link: 'link to the original', pixel: 'tracking pixel' };
 
-function summarize(checks: PageCheck[]): string {
+export function summarize(checks: PageCheck[]): string {
   const failedRequired = checks.filter((c) => c.required && !c.passed);
   if (failedRequired.length > 0) return failedRequired.map((c) => c.detail).join(' ');
   const missingOptional = checks.filter((c) => !c.required && !c.passed).map((c) => CHECK_LABELS[c.name]);

@@ -93,9 +93,11 @@ export async function start(): Promise<void> {
     out(`Database: ${database.location}`);
     await applyMigrations(database, out);
     const services = createServices(config, database);
+    let portalLogin: { email: string; password: string; outlet: string } | undefined;
     if (config.demoContent) {
       try {
         const seeded = await seedDemoContent(services);
+        portalLogin = seeded.activity?.portalLogin;
         if (seeded.desks + seeded.authors + seeded.stories > 0) {
           out(`Created demo content: ${seeded.desks} desks, ${seeded.authors} authors, ${seeded.stories} stories`);
         }
@@ -126,6 +128,7 @@ export async function start(): Promise<void> {
         ? `Newsroom: ${base}/newsroom — log in as ${admin.email} with password ${admin.password} (shown once; change it under Account)`
         : `Newsroom: ${base}/newsroom`,
     );
+    if (portalLogin) out(`Partner portal: ${base}/partners — the demo partner ${portalLogin.outlet} logs in as ${portalLogin.email} with password ${portalLogin.password} (shown once)`);
     // The tip line is never set up with demo content: a demo passphrase would be a public one.
     const tipKey = await services.tipKeys.active();
     out(tipKey ? `Tip line: ${base}/tips (key ${tipKey.fingerprint})` : `Tip line: not set up yet; an admin sets it up at ${base}/newsroom/tips/setup`);

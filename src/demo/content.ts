@@ -36,12 +36,14 @@ export interface DemoStory {
   tags: string[];
   /** Markdown, 500-1000 words */
   body: string;
-  /** distinct values between 2 and 400 */
+  /** distinct values between 2 and 900 (one story older than the usage dashboard's 30 days) */
   publishedHoursAgo: number;
   /** correction note shown to readers */
   correction?: { text: string; hoursAfterPublish: number };
   /** editor's update note + a paragraph appended to the body */
   update?: { note: string; hoursAfterPublish: number; addedParagraph: string };
+  /** withdrawal ("kill"): the reason readers and partners are given */
+  withdrawal?: { reason: string; hoursAfterPublish: number };
 }
 
 export const demoSite: {
@@ -437,7 +439,7 @@ The Senate Education Committee has scheduled a hearing on the bill for next Tues
     desk: "statehouse",
     authors: ["declan-whitfield"],
     tags: ["Legislature", "State budget", "Housing"],
-    publishedHoursAgo: 260,
+    publishedHoursAgo: 470,
     body: `Lawmakers return to the Capitol in Ashcombe on Monday for a 90-day session that leaders in both parties say will be dominated by a single number: the $380 million gap between what the state expects to collect and what it would cost to keep current programs running.
 
 Gov. Evelyn Marchetti, a Democrat, will present her budget proposal in a joint address Tuesday. Republicans control the Senate by two seats; Democrats hold the House by four. Every bill that reaches the governor's desk will need at least some support from both sides.
@@ -500,6 +502,11 @@ Riverbend Public News will cover the session every day it meets. Readers with qu
     authors: ["jonah-kettering"],
     tags: ["Legislature", "Government accountability", "Data"],
     publishedHoursAgo: 188,
+    withdrawal: {
+      reason:
+        "We have withdrawn this story. The allowance figures came from a legislative finance office export that, we have since learned, counted interim committee travel days twice, so the totals and the comparisons built on them were wrong. We are redoing the analysis and will publish it when it is complete.",
+      hoursAfterPublish: 50,
+    },
     body: `Lenmark's 150 state legislators collected about $2.3 million in daily expense allowances last year, and nearly a fifth of that money was paid for days when neither chamber held a floor session or committee meeting, according to a Riverbend Public News analysis of state payroll records.
 
 The allowance, known as per diem, is meant to cover lodging and meals when lawmakers are in Ashcombe on legislative business. It is currently $182 a day. Lawmakers do not have to submit receipts, and state law lets them claim it for days spent on "legislative duties" even when the Legislature isn't in session.
@@ -744,7 +751,7 @@ Her daughters were re-enrolled six weeks later.`,
     desk: "health",
     authors: ["jonah-kettering"],
     tags: ["Emergency medical services", "Rural health", "Data"],
-    publishedHoursAgo: 330,
+    publishedHoursAgo: 820,
     body: `When Gary Pfeiffer collapsed in his barn outside Tamarack last August, his wife called 911 at 6:42 p.m. The volunteer ambulance from the Tamarack Fire District didn't have enough crew available, so the call went to the next service over. The ambulance arrived at 7:19 p.m., 37 minutes later.
 
 Pfeiffer, 66, survived a heart attack, but his cardiologist told the family the delay had likely caused lasting damage to his heart.
@@ -848,3 +855,128 @@ Brightwater said she is grateful her prenatal appointments will stay in town. Bu
 "My husband keeps saying we'll be fine," she said. "I'm keeping the towels in the back seat anyway."`,
   },
 ];
+
+// ---- the syndication side: partners, licensing inquiries and what partners did with the stories
+
+export interface DemoRun {
+  /** story slug */
+  story: string;
+  /** Views on the first full day; later days decay from it (see ./usage-history.ts). */
+  peakViews: number;
+  /** Days until daily views halve. */
+  halfLifeDays: number;
+  /** How the attribution checker found the partner's page. */
+  check: "compliant" | "missing-credit";
+  /** A second copy of the page (an AMP or app edition) on a subdomain, with this share of the views. */
+  ampShare?: number;
+}
+
+export interface DemoPartner {
+  outlet: string;
+  website: string;
+  contactName: string;
+  email: string;
+  audience: number;
+  evidence: string;
+  intendedUse: string;
+  /** Where the partner's article pages live, under its website: `${website}${pathPrefix}${slug}`. */
+  pathPrefix: string;
+  runs: DemoRun[];
+}
+
+export interface DemoInquiry {
+  name: string;
+  organisation: string;
+  email: string;
+  website: string;
+  intendedUse: string;
+  medium: "web" | "print" | "broadcast" | "app" | "newsletter" | "other";
+  territory: string;
+  expectedVolume: string;
+  message: string;
+}
+
+/** Approved for the free program: a portal login, an API key, and thirty days of republishing. */
+export const demoFreePartner: DemoPartner = {
+  outlet: "Tamarack Valley Herald",
+  website: "https://www.valleyherald.example",
+  contactName: "Ruth Abernathy",
+  email: "ruth.abernathy@valleyherald.example",
+  audience: 84_000,
+  evidence:
+    "Google Analytics export for the last twelve months attached on request: 84,000 monthly unique visitors on average. Weekly print edition of 6,200 copies across Tamarack and Greyford counties.",
+  intendedUse:
+    "We would run Riverbend's environment and statehouse coverage on our website and in our weekly print edition, with the credit line and a link back, alongside our own local reporting.",
+  pathPrefix: "/news/",
+  runs: [
+    { story: "rural-ambulance-response-times", peakViews: 1180, halfLifeDays: 4, check: "compliant" },
+    { story: "legislative-session-five-things-to-watch", peakViews: 1420, halfLifeDays: 3, check: "compliant" },
+    { story: "lenmarkcare-coverage-losses-paperwork", peakViews: 860, halfLifeDays: 3, check: "compliant" },
+    { story: "kessler-coal-ash-pond-closure-plan", peakViews: 940, halfLifeDays: 3.5, check: "compliant", ampShare: 0.12 },
+    { story: "lawmaker-per-diem-non-meeting-days", peakViews: 1320, halfLifeDays: 2.5, check: "compliant" },
+    { story: "sallow-river-irrigation-cutoff-warning", peakViews: 1510, halfLifeDays: 4, check: "compliant", ampShare: 0.1 },
+    { story: "wildfire-smoke-school-air-filters", peakViews: 720, halfLifeDays: 3, check: "missing-credit" },
+    { story: "greyford-wells-pfas-limit", peakViews: 2240, halfLifeDays: 3, check: "compliant", ampShare: 0.15 },
+    { story: "senate-school-funding-formula-rewrite", peakViews: 640, halfLifeDays: 2.5, check: "missing-credit" },
+  ],
+};
+
+/** A licensee: a public broadcaster that asked through the licensing form and signed a license. */
+export const demoLicenseeInquiry: DemoInquiry = {
+  name: "Tomas Reyes",
+  organisation: "Northline Public Media",
+  email: "treyes@northline.example",
+  website: "https://northline.example",
+  intendedUse:
+    "Health and statehouse stories on our website and read on air in our morning newscast, across our five transmitters in northern Lenmark.",
+  medium: "broadcast",
+  territory: "Northern Lenmark (five counties)",
+  expectedVolume: "About 20 stories a month",
+  message: "We would also like to use your photos where the license allows. Our board meets on the 3rd; a one-year term would suit us.",
+};
+
+/** What the licensee ran once its license began. */
+export const demoLicenseeRuns: DemoRun[] = [
+  { story: "brannock-birthing-unit-closure", peakViews: 1650, halfLifeDays: 3.5, check: "missing-credit" },
+  { story: "lawmaker-per-diem-non-meeting-days", peakViews: 1890, halfLifeDays: 2.5, check: "compliant" },
+  { story: "sallow-valley-medical-center-closing", peakViews: 3120, halfLifeDays: 3, check: "compliant" },
+  { story: "greyford-wells-pfas-limit", peakViews: 1270, halfLifeDays: 3, check: "compliant" },
+  { story: "duplex-zoning-bill-advances", peakViews: 980, halfLifeDays: 2.5, check: "compliant" },
+];
+
+/** The licensee's pages: `${website}${path}${slug}`. */
+export const demoLicenseePathPrefix = "/news/riverbend/";
+
+/** How the license reads. */
+export const demoLicense = {
+  terms:
+    "Northline Public Media may publish Riverbend Public News stories in full on northline.example and read them on air, with the credit line of each story. No resale or sublicensing. Photos may be used with the story they illustrate.",
+  fee: "USD 4,800 a year",
+  /** The license began this many days before the demo's "now", and runs for a year from then. */
+  startedDaysAgo: 21,
+  termDays: 365,
+};
+
+/** Still pending review: too small for the program's default audience rule, so an editor decides. */
+export const demoPendingApplication = {
+  outlet: "Kestrel County Courier",
+  website: "https://kestrelcourier.example",
+  contactName: "Ansel Brightwater",
+  email: "news@kestrelcourier.example",
+  audience: 12_500,
+  evidence: "Our newsletter has 9,800 subscribers and the website about 12,500 monthly visitors (Plausible).",
+  intendedUse: "Republish Riverbend's rural health coverage in our Thursday newsletter and on our website.",
+};
+
+/** An inquiry nobody has answered yet. */
+export const demoOpenInquiry: DemoInquiry = {
+  name: "Imogen Vale",
+  organisation: "Lenmark Farm Bureau Quarterly",
+  email: "editor@farmbureauquarterly.example",
+  website: "https://farmbureauquarterly.example",
+  intendedUse: "Reprint the Sallow River irrigation story, and future water-rights coverage, in our member magazine.",
+  medium: "print",
+  territory: "Lenmark",
+  expectedVolume: "Two or three stories a quarter",
+  message: "We are a member magazine with 14,000 print copies. Is a per-story fee possible?",
+};

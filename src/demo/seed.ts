@@ -1,7 +1,8 @@
 /**
  * Fills an empty site with the demo newsroom from ./content.ts, so `npm start` shows a living
- * site: settings, desks, authors and twelve published stories spread over the past weeks, one
- * carrying a correction and one an update.
+ * site: settings, desks, authors and twelve stories spread over the past weeks, one carrying a
+ * correction, one an update and one withdrawn; then the syndication side on top of them
+ * (./activity.ts): partners, licensing, a month of usage and the ledger of who had what.
  *
  * Everything goes through the services (validation, versions, events, search index), then the
  * timestamps are moved into the past directly in the database, because a site whose stories were
@@ -15,6 +16,8 @@ import type { Actor } from '../users/permissions.js';
 import type { LicenseProfileInput } from '../license-profiles/license-profiles.service.js';
 import { refreshChangePoints } from '../syndication/change-points.js';
 import { demoAuthors, demoDesks, demoSite, demoStories, type DemoStory } from './content.js';
+import { demoPortalPassword, seedDemoActivity, type ActivityResult } from './activity.js';
+import { createNoticesConsumer } from '../notices/notices.js';
 
 export const DEMO_ACTOR: Actor = Object.freeze({ id: null, role: 'system', label: 'demo' });
 
@@ -22,6 +25,8 @@ export interface SeedResult {
   desks: number;
   authors: number;
   stories: number;
+  /** Partners and licensing inquiries made, with the demo partner's portal login (printed once). */
+  activity?: ActivityResult;
 }
 
 const HOUR = 3600_000;
@@ -80,11 +85,16 @@ function isTaken(services: Services, err: unknown): boolean {
  * at once on an empty shared database: desks, authors and stories are unique by slug, and whoever
  * loses the race for one skips it, so every demo story is created and published exactly once.
  */
-export async function seedDemoContent(services: Services, now: Date = new Date()): Promise<SeedResult> {
+export async function seedDemoContent(services: Services, now: Date = new Date(), portalPassword: string = demoPortalPassword()): Promise<SeedResult> {
   const result: SeedResult = { desks: 0, authors: 0, stories: 0 };
   const db = services.database.db;
   const anyStory = await db.selectFrom('stories').select('id').limit(1).executeTakeFirst();
   if (anyStory) return result;
+
+  // Partners hear of corrections and withdrawals through the notices consumer, which follows the
+  // event log from where it first looks. Looking now, before the first demo event, lets the demo's
+  // correction and withdrawal reach the demo partners who had those stories (see ./activity.ts).
+  await createNoticesConsumer(services).cursor();
 
   const siteSettings = {
     siteName: demoSite.name,
@@ -133,13 +143,14 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
 
   // Publish and amend in the order they "happened", so event ids rise with their timestamps as
   // they would on a real site (partners and caches read the event log by id).
-  type Step = { at: Date; story: DemoStory; kind: 'publish' | 'correction' | 'update' };
+  type Step = { at: Date; story: DemoStory; kind: 'publish' | 'correction' | 'update' | 'withdrawal' };
   const steps: Step[] = [];
   for (const story of demoStories) {
     const publishedAt = new Date(now.getTime() - story.publishedHoursAgo * HOUR);
     steps.push({ at: publishedAt, story, kind: 'publish' });
     if (story.correction) steps.push({ at: new Date(publishedAt.getTime() + story.correction.hoursAfterPublish * HOUR), story, kind: 'correction' });
     if (story.update) steps.push({ at: new Date(publishedAt.getTime() + story.update.hoursAfterPublish * HOUR), story, kind: 'update' });
+    if (story.withdrawal) steps.push({ at: new Date(publishedAt.getTime() + story.withdrawal.hoursAfterPublish * HOUR), story, kind: 'withdrawal' });
   }
   steps.sort((a, b) => a.at.getTime() - b.at.getTime() || a.story.slug.localeCompare(b.story.slug));
 
@@ -159,6 +170,12 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
     }
     const id = ids.get(story.slug);
     if (!id) continue;
+    if (step.kind === 'withdrawal') {
+      await services.stories.withdraw(DEMO_ACTOR, id, story.withdrawal!.reason);
+      await backdateWithdrawal(db, id, step.at);
+      await refreshChangePoints(db, services.database.dialect, [id]);
+      continue;
+    }
     if (step.kind === 'correction') {
       await services.stories.amend(DEMO_ACTOR, id, 'correction', story.correction!.text, undefined);
     } else {
@@ -171,6 +188,11 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
 
   // The timestamps were rewritten behind the services' backs; make page caches re-render.
   services.changes.bump();
+  // Only a node that seeded stories goes on; the activity itself runs once, when all are done.
+  if (result.stories > 0) {
+    const activity = await seedDemoActivity(services, DEMO_ACTOR, now, portalPassword);
+    if (activity) result.activity = activity;
+  }
   return result;
 }
 
@@ -252,5 +274,16 @@ async function backdateAmendment(db: Kysely<DB>, id: string, at: Date): Promise<
       .where('version', '=', version)
       .where('type', 'in', ['story.corrected', 'story.updated'])
       .execute();
+  });
+}
+
+/** Moves a just-made withdrawal (its version, the story's withdrawn_at and its event) to `at`. */
+async function backdateWithdrawal(db: Kysely<DB>, id: string, at: Date): Promise<void> {
+  const when = at.toISOString();
+  await db.transaction().execute(async (trx) => {
+    const story = await trx.selectFrom('stories').select('current_version').where('id', '=', id).executeTakeFirstOrThrow();
+    await trx.updateTable('stories').set({ withdrawn_at: when, updated_at: when }).where('id', '=', id).execute();
+    await trx.updateTable('story_versions').set({ created_at: when }).where('story_id', '=', id).where('version', '=', story.current_version).execute();
+    await trx.updateTable('events').set({ created_at: when }).where('story_id', '=', id).where('type', '=', 'story.withdrawn').execute();
   });
 }

@@ -1,12 +1,13 @@
 /**
  * Demo content: what a new install shows. Three desks, four authors with their links, twelve
- * live stories spread over the past weeks (one corrected, one updated), all searchable, and a
- * second run that changes nothing.
+ * stories spread over the past weeks (one corrected, one updated, one withdrawn), the live ones
+ * searchable, the syndication side on top (partners, licensing, a month of usage), and a second
+ * run that changes nothing.
  */
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.js';
 import { seedDemoContent } from '../../src/demo/seed.js';
-import { demoStories } from '../../src/demo/content.js';
+import { demoFreePartner, demoLicenseeRuns, demoStories } from '../../src/demo/content.js';
 import { createServices, type Services } from '../../src/services.js';
 import { countWords } from '../../src/stories/markdown.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
@@ -20,7 +21,11 @@ const HOUR = 3600_000;
 async function rowCounts(services: Services): Promise<Record<string, number>> {
   const db = services.database.db;
   const out: Record<string, number> = {};
-  for (const table of ['stories', 'story_versions', 'story_notes', 'events', 'desks', 'authors', 'tags', 'settings', 'story_search'] as const) {
+  for (const table of [
+    'stories', 'story_versions', 'story_notes', 'events', 'desks', 'authors', 'tags', 'settings', 'story_search', 'partners', 'partner_users', 'partner_keys',
+    'partner_invitations', 'partner_follows', 'license_inquiries', 'license_inquiry_events', 'licenses', 'usage_daily', 'usage_pages', 'story_receipts',
+    'story_acknowledgements', 'pixel_tokens', 'mail_outbox', 'audit_log', 'notice_sends', 'event_consumers',
+  ] as const) {
     const r = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     out[table] = Number(r.n);
   }
@@ -31,7 +36,13 @@ forEachDialect('demo seeding builds a believable newsroom, once', async (_t, tdb
   const services = createServices(config, tdb.database);
   const now = new Date('2026-11-20T12:00:00.000Z');
 
-  assert.deepEqual(await seedDemoContent(services, now), { desks: 3, authors: 4, stories: 12 });
+  const seeded = await seedDemoContent(services, now, 'portal-password-for-tests');
+  assert.deepEqual({ ...seeded, activity: undefined }, { desks: 3, authors: 4, stories: 12, activity: undefined });
+  assert.deepEqual(seeded.activity, {
+    partners: 3,
+    inquiries: 2,
+    portalLogin: { email: 'ruth.abernathy@valleyherald.example', password: 'portal-password-for-tests', outlet: 'Tamarack Valley Herald' },
+  });
 
   const settings = await services.settings.get();
   assert.equal(settings.siteName, 'Riverbend Public News');
@@ -51,8 +62,14 @@ forEachDialect('demo seeding builds a believable newsroom, once', async (_t, tdb
   assert.equal(total, 12);
   const notes = [];
   for (const story of items) {
-    assert.equal(story.status, 'published', `${story.slug} is live`);
-    assert.equal(story.liveVersion, story.currentVersion, `${story.slug}: readers see the latest version`);
+    const withdrawn = demoStories.find((d) => d.slug === story.slug)?.withdrawal;
+    assert.equal(story.status, withdrawn ? 'withdrawn' : 'published', `${story.slug} is ${withdrawn ? 'withdrawn' : 'live'}`);
+    if (withdrawn) {
+      assert.equal(story.withdrawnReason, withdrawn.reason);
+      assert.equal(story.withdrawnAt, new Date(now.getTime() - (demoStories.find((d) => d.slug === story.slug)!.publishedHoursAgo - withdrawn.hoursAfterPublish) * HOUR).toISOString());
+    } else {
+      assert.equal(story.liveVersion, story.currentVersion, `${story.slug}: readers see the latest version`);
+    }
     assert.equal(story.hasUnpublishedChanges, false);
     const words = countWords(story.body);
     assert.ok(words >= 500 && words <= 1000, `${story.slug} has ${words} words`);
@@ -91,11 +108,17 @@ forEachDialect('demo seeding builds a believable newsroom, once', async (_t, tdb
   assert.equal(events.filter((e) => e.type === 'story.published').length, 12);
   assert.equal(events.filter((e) => e.type === 'story.corrected').length, 1);
   assert.equal(events.filter((e) => e.type === 'story.updated').length, 1);
+  assert.equal(events.filter((e) => e.type === 'story.withdrawn').length, 1);
+  const killed = items.find((s) => s.status === 'withdrawn')!;
+  const gone = await services.publicStories.bySlug(killed.slug);
+  assert.equal(gone.kind, 'withdrawn', 'readers are told the story was withdrawn');
+  assert.ok(!(await services.search.search('per diem', 10, 0)).storyIds.includes(killed.id), 'and search no longer finds it');
   const eventTimes = events.map((e) => e.created_at);
   assert.deepEqual(eventTimes, [...eventTimes].sort(), 'story events are in time order by id');
 
   // A second run (every restart of a demo install) leaves everything as it was.
   const before = await rowCounts(services);
+  assert.ok(before.partners === 3 && before.usage_daily > 0 && before.usage_pages > 0 && before.story_receipts > 0 && before.licenses === 1);
   assert.deepEqual(await seedDemoContent(services, new Date()), { desks: 0, authors: 0, stories: 0 });
   assert.deepEqual(await rowCounts(services), before);
 });
@@ -129,11 +152,20 @@ test('two nodes seeding an empty shared database at once make one demo newsroom 
     assert.equal(counts.desks, 3);
     assert.equal(counts.authors, 4);
     assert.equal(counts.story_notes, 2, 'one correction and one update, not two of each');
+    // The syndication side is built once, by one node, on top of all twelve stories.
+    assert.equal([a.activity, b.activity].filter(Boolean).length, 1, 'one node built the activity');
+    assert.equal(counts.partners, 3);
+    assert.equal(counts.licenses, 1);
+    assert.equal(counts.license_inquiries, 2);
+    assert.equal(counts.partner_users, 1);
+    const runs = demoFreePartner.runs.length + demoLicenseeRuns.length;
+    const pairs = await nodeA.database.db.selectFrom('usage_daily').select(['story_id', 'partner_id']).distinct().execute();
+    assert.equal(pairs.length, runs, 'usage for every story each partner ran');
     const published = await nodeA.database.db.selectFrom('events').select('story_id').where('type', '=', 'story.published').execute();
     assert.equal(published.length, 12);
     assert.equal(new Set(published.map((e) => e.story_id)).size, 12);
     const { items } = await nodeA.stories.list({ limit: 100, offset: 0 });
-    assert.ok(items.every((s) => s.status === 'published'));
+    assert.deepEqual(items.map((s) => s.status).sort(), [...Array<string>(11).fill('published'), 'withdrawn']);
   } finally {
     await second.close();
     await tdb.drop();
