@@ -167,3 +167,17 @@ export const SUMMARIES = [
   '{A} say {T} is needed; critics in {P} say the {N} does not add up.',
   'After months of debate, {A} {V} {T}. Here is what changes and who pays.',
 ];
+
+/** More issues a newsroom tags, so the tag pool is about two hundred names. */
+export const ISSUE_TAGS = [
+  'Affordable housing', 'Water rights', 'Property taxes', 'Sales tax', 'Gun policy', 'Abortion', 'Reproductive health', 'Child welfare', 'Foster care',
+  'Domestic violence', 'Addiction', 'Homeless camps', 'Minimum wage', 'Unions', 'Strikes', 'Manufacturing', 'Mining', 'Timber', 'Fisheries', 'Ranching',
+  'Oil and gas', 'Wind power', 'Solar power', 'Nuclear power', 'Electric grid', 'Heat waves', 'Floods', 'Storms', 'Air quality', 'Drinking water',
+  'Sewage', 'Recycling', 'Landfills', 'Roads', 'Bridges', 'Rail', 'Airports', 'Ports', 'Public transit', 'Traffic safety', 'Pedestrians', 'Cycling',
+  'Zoning', 'Land use', 'Gentrification', 'Evictions', 'Mortgages', 'Banking', 'Consumer protection', 'Scams', 'Privacy', 'Cybersecurity',
+  'Artificial intelligence', 'Social media', 'Local news', 'Press freedom', 'Open meetings', 'Lobbying', 'Term limits', 'Recall elections',
+  'Voter registration', 'Election officials', 'Polling places', 'Absentee ballots', 'Census', 'Refugees', 'Language access', 'Tribal sovereignty',
+  'Treaty rights', 'Reparations', 'Policing reform', 'Jails', 'Bail', 'Death penalty', 'Drug policy', 'Cannabis', 'Gambling', 'Sports betting',
+  'Stadiums', 'High school sports', 'College athletics', 'Museums', 'Music', 'Theater', 'Food insecurity', 'Grocery stores', 'School meals',
+  'Pharmacies', 'Dental care', 'Long-term care', 'Nursing homes', 'Disability services', 'Veterans affairs',
+];
