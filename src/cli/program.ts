@@ -106,6 +106,14 @@ export function buildProgram(): Command {
     .action(action(async (idOrPrefix: string | undefined, opts: { user?: string }) => (await import('./tokens.js')).revokeToken(idOrPrefix, opts)));
 
   program
+    .command('demo')
+    .description('add generated stories (realistic text over two years, desks, authors and tags) to see and measure a large archive')
+    .requiredOption('--stories <n>', 'how many stories to add (1 to 1,000,000)')
+    .option('--seed <n>', 'the same seed writes the same text (default: random, printed at the end)')
+    .addHelpText('after', examples([['freewire demo --stories 100000 --seed 1', 'a two-year archive of 100,000 stories']]))
+    .action(action(async (opts: { stories: string; seed?: string }) => (await import('./demo.js')).demoCommand(opts)));
+
+  program
     .command('backup')
     .description('write a consistent backup while the server keeps running (SQLite file, or pg_dump custom format)')
     .argument('<file>', 'where to write the backup')

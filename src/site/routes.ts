@@ -17,14 +17,21 @@ import { renderTag } from './pages/tag.js';
 import { renderStory } from './pages/story.js';
 import { normaliseQuery, renderSearch, searchPath } from './pages/search.js';
 import { renderFeed, type FeedFormat, type FeedScope } from './feeds.js';
-import { renderNewsSitemap, renderRobots, renderSitemap } from './sitemaps.js';
+import { parseSitemapChild, renderNewsSitemap, renderRobots, renderSitemap, renderSitemapChild } from './sitemaps.js';
+import { SITEMAP_MAX_URLS } from '../feeds/sitemap.js';
 import { mediaHandler } from './media.js';
 
 const HTML = 'text/html; charset=utf-8';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
 
-export function registerSiteRoutes(app: FastifyInstance, services: Services): void {
+export interface SiteRouteOptions {
+  /** URLs per sitemap file before sitemap.xml becomes an index (the sitemaps.org limit; tests use less). */
+  sitemapUrlsPerFile?: number;
+}
+
+export function registerSiteRoutes(app: FastifyInstance, services: Services, options: SiteRouteOptions = {}): void {
+  const perSitemap = options.sitemapUrlsPerFile ?? SITEMAP_MAX_URLS;
   const pages = new PageCache({ maxEntries: 2000, maxBytes: 96 * 1024 * 1024 });
   // Every distinct query is a new entry; a separate small cache keeps popular searches fast
   // without letting random queries push story pages out.
@@ -83,7 +90,20 @@ export function registerSiteRoutes(app: FastifyInstance, services: Services): vo
   }
 
   // ---- crawlers -------------------------------------------------------------------------------
-  app.get('/sitemap.xml', cached(pages, () => '/sitemap.xml', () => renderSitemap(services)));
+  app.get('/sitemap.xml', cached(pages, () => '/sitemap.xml', () => renderSitemap(services, perSitemap)));
+  // Unknown names share one key, so made-up file names cannot fill the cache.
+  const sitemapChild = (r: Req) => parseSitemapChild(r.params.file ?? '');
+  app.get(
+    '/sitemaps/:file',
+    cached(
+      pages,
+      (r) => {
+        const child = sitemapChild(r);
+        return child ? `/sitemaps/${child.kind === 'pages' ? 'pages' : `stories-${child.n}`}.xml` : '/sitemaps/?';
+      },
+      (r) => renderSitemapChild(services, sitemapChild(r), perSitemap),
+    ),
+  );
   app.get('/news-sitemap.xml', cached(pages, () => '/news-sitemap.xml', () => renderNewsSitemap(services)));
   app.get('/robots.txt', cached(pages, () => '/robots.txt', () => renderRobots(services)));
 
