@@ -91,9 +91,11 @@ export class Metrics {
     this.enabled = opts.enabled;
     const registry = this.registry;
     const now = opts.now ?? Date.now;
-    // Process memory, CPU, event loop lag, GC. Only when exposed: the event-loop monitor and GC
-    // observer run for the life of the process, and CLI commands and tests build many Services.
-    if (opts.enabled) collectDefaultMetrics({ register: registry, prefix: 'freewire_' });
+    // Process memory, CPU, event loop lag, GC, under prom-client's standard names (process_*,
+    // nodejs_*) so that ready-made Node.js dashboards work. Only when exposed: the event-loop
+    // monitor and GC observer run for the life of the process, and CLI commands and tests build
+    // many Services.
+    if (opts.enabled) collectDefaultMetrics({ register: registry });
 
     registry.registerMetric(computed('freewire_http_requests_total', 'HTTP requests answered, by method, route pattern and status class', 'counter', () => this.requestValues(false)));
     registry.registerMetric(computed('freewire_http_request_duration_seconds', 'Time from request to response, by method, route pattern and status class', 'histogram', () => this.requestValues(true)));

@@ -16,7 +16,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { createServices } from '../../src/services.js';
 import { bearerMatches } from '../../src/metrics/routes.js';
 import { startMetricsServer } from '../../src/metrics/server.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
@@ -130,10 +132,26 @@ forEachDialect('/metrics refuses a missing, wrong or malformed token with 401 an
     assert.equal(ok.headers['cache-control'], 'no-store');
     const samples = parseExposition(ok.body);
     // Process metrics from prom-client's default collectors, on this app's own registry.
-    assert.ok(value(samples, 'freewire_process_resident_memory_bytes') > 0);
-    assert.ok(samples.some((s) => s.name.startsWith('freewire_nodejs_eventloop_lag')));
+    assert.ok(value(samples, 'process_resident_memory_bytes') > 0);
+    assert.ok(samples.some((s) => s.name.startsWith('nodejs_eventloop_lag')));
   } finally {
     await t.close();
+  }
+});
+
+forEachDialect('scrapes stay out of the access log; other requests are still logged', async (_t, tdb) => {
+  const lines: string[] = [];
+  const config = loadConfig({ FREEWIRE_DATA_DIR: '/tmp/freewire-test-unused', FREEWIRE_DEMO_CONTENT: 'false', FREEWIRE_LOG_LEVEL: 'info', FREEWIRE_METRICS_TOKEN: TOKEN });
+  const app = await buildApp({ services: createServices(config, tdb.database), logStream: { write: (line: string) => lines.push(line) } });
+  try {
+    await app.ready();
+    assert.equal((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode, 200);
+    assert.equal((await app.inject({ url: '/metrics' })).statusCode, 401);
+    assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
+    assert.ok(lines.some((l) => l.includes('/healthz')), 'the request log is on');
+    assert.deepEqual(lines.filter((l) => l.includes('/metrics')), []);
+  } finally {
+    await app.close();
   }
 });
 
