@@ -126,6 +126,16 @@ forEachDialect('/metrics refuses a missing, wrong or malformed token with 401 an
       assert.equal(r.headers['www-authenticate'], 'Bearer realm="metrics"');
       assert.doesNotMatch(r.body, /freewire_http/);
     }
+    // Whatever a client sends as Authorization (printable, as HTTP allows), it is a 401, never a 5xx.
+    const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 700 });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(printable, printable.map((x) => `Bearer ${x}`), printable.map((x) => `Bearer ${TOKEN}${x}`)), async (authorization) => {
+        fc.pre(authorization.trim() !== '' && !/^bearer +metrics-token-0123456789-abcdef *$/i.test(authorization));
+        const r = await t.app.inject({ url: '/metrics', headers: { authorization } });
+        assert.equal(r.statusCode, 401, authorization);
+      }),
+      { numRuns: 150 },
+    );
     const ok = await t.app.inject({ url: '/metrics', headers: { authorization: `bearer ${TOKEN}` } });
     assert.equal(ok.statusCode, 200);
     assert.equal(ok.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
