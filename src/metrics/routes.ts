@@ -36,8 +36,24 @@ export function registerMetricsRoutes(app: FastifyInstance, services: Services):
   const { metrics, config } = services;
   if (!metrics.enabled) return;
 
+  // Each route gets its own onResponse hook with its pattern captured once, at startup: reading
+  // request.routeOptions would build a fresh options object on every request.
+  const counted = new WeakSet<object>();
+  app.addHook('onRoute', (route) => {
+    const pattern = route.url;
+    const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      metrics.observeRequest(request.method, pattern, reply.statusCode, reply.elapsedTime);
+      done();
+    };
+    counted.add(hook);
+    const existing = route.onResponse;
+    const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+    if (list.some((h) => counted.has(h))) return;
+    route.onResponse = [...list, hook];
+  });
+  // Requests no route matched (and those a route handed to callNotFound) run only the app-wide hooks.
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+    if (request.is404) metrics.observeRequest(request.method, undefined, reply.statusCode, reply.elapsedTime);
     done();
   });
 

@@ -19,6 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createServices } from '../../src/services.js';
+import { DURATION_BUCKETS } from '../../src/metrics/metrics.js';
 import { bearerMatches } from '../../src/metrics/routes.js';
 import { startMetricsServer } from '../../src/metrics/server.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
@@ -194,6 +195,8 @@ forEachDialect('request series use route patterns; page cache hits and misses ar
     assert.equal((await t.app.inject({ url: '/stories/no-such-story' })).statusCode, 404);
     assert.equal((await t.app.inject({ url: '/no/such/page/at-all?x=1' })).statusCode, 404);
     assert.equal((await t.app.inject({ method: 'PROPFIND', url: '/whatever' })).statusCode, 404);
+    assert.equal((await t.app.inject({ method: 'HEAD', url: `/stories/${story.slug}` })).statusCode, 200);
+    assert.equal((await t.app.inject({ url: `/api/admin/stories/${story.id}`, headers: { authorization: `Bearer ${t.admin.token}` } })).statusCode, 200);
 
     const after = await scrape(t.app);
     assert.equal(value(after, 'freewire_http_requests_total', route), 3);
@@ -203,17 +206,22 @@ forEachDialect('request series use route patterns; page cache hits and misses ar
     assert.equal(value(after, 'freewire_http_requests_total', { route: '/stories/:slug', status: '4xx' }), 1);
     assert.equal(value(after, 'freewire_http_requests_total', { route: 'unmatched', method: 'GET', status: '4xx' }), 1);
     assert.equal(value(after, 'freewire_http_requests_total', { route: 'unmatched', method: 'OTHER', status: '4xx' }), 1);
+    assert.equal(value(after, 'freewire_http_requests_total', { route: '/stories/:slug', method: 'HEAD', status: '2xx' }), 1);
+    // Prefixed scopes report the whole pattern.
+    assert.equal(value(after, 'freewire_http_requests_total', { route: '/api/admin/stories/:id', method: 'GET', status: '2xx' }), 1);
     // Buckets are cumulative and end at the count.
-    const buckets = after.filter((s) => s.name === 'freewire_http_request_duration_seconds_bucket' && s.labels.route === '/stories/:slug' && s.labels.status === '2xx');
+    const buckets = after.filter((s) => s.name === 'freewire_http_request_duration_seconds_bucket' && s.labels.route === '/stories/:slug' && s.labels.method === 'GET' && s.labels.status === '2xx');
+    assert.equal(buckets.length, DURATION_BUCKETS.length + 1);
     for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value);
+    assert.equal(buckets.at(-1)!.value, 3);
     // Nothing a client typed becomes a label.
     for (const s of after) {
       for (const v of Object.values(s.labels)) {
         assert.ok(!v.includes(story.slug) && !v.includes('no-such') && !v.includes('whatever') && !v.includes('PROPFIND'), `${s.name} ${JSON.stringify(s.labels)}`);
       }
     }
-    // First view rendered (and the unknown slug), the next two served from the cache.
-    assert.equal(value(after, 'freewire_page_cache_hits_total', { cache: 'pages' }) - value(before, 'freewire_page_cache_hits_total', { cache: 'pages' }), 2);
+    // First view rendered (and the unknown slug), the next two and the HEAD served from the cache.
+    assert.equal(value(after, 'freewire_page_cache_hits_total', { cache: 'pages' }) - value(before, 'freewire_page_cache_hits_total', { cache: 'pages' }), 3);
     assert.equal(value(after, 'freewire_page_cache_misses_total', { cache: 'pages' }) - value(before, 'freewire_page_cache_misses_total', { cache: 'pages' }), 2);
   } finally {
     await t.close();
