@@ -273,6 +273,12 @@ forEachDialect('pixel hits through both doors, pending views and flush lag, webh
     const mail = await services.database.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'queued').executeTakeFirstOrThrow();
     assert.equal(value(backlog, 'freewire_outbox_backlog', { queue: 'mail' }), Number(mail.n));
 
+    // A consumer that has handled nothing yet is behind by every event in the log.
+    await services.database.db.insertInto('event_consumers').values({ name: 'metrics-test', last_event_id: 0, lease_holder: null, lease_until: null, updated_at: new Date().toISOString() }).execute();
+    const head = await services.database.db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+    assert.ok(Number(head.id) > 0);
+    assert.equal(value(await scrape(w.app), 'freewire_event_consumer_lag_events', { consumer: 'metrics-test' }), Number(head.id));
+
     // A scheduler pass that publishes one due story.
     const story = await services.stories.create(SYSTEM_ACTOR, { headline: 'Due now', body: 'Due.', desk: w.deskSlug, authors: [w.authorSlug] });
     await services.stories.schedule(SYSTEM_ACTOR, story.id, new Date(Date.now() + 3600_000).toISOString());
