@@ -36,6 +36,7 @@ import { registerPartnerPortal } from './partners-portal/routes.js';
 import { registerPixelRoutes } from './usage/pixel.routes.js';
 import { registerPartnerFeeds } from './syndication/partner-feeds.routes.js';
 import { registerWebSubHub, registerWebSubNewsroom } from './websub/routes.js';
+import { registerMetricsRoutes } from './metrics/routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -101,6 +102,7 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
   await app.register(rateLimit, { global: false });
 
   registerErrorHandling(app);
+  registerMetricsRoutes(app, services);
   registerSecurityHeaders(app);
   registerStatic(app);
   registerSodiumAssets(app);

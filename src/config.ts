@@ -67,6 +67,11 @@ export interface Config {
   readonly tipRateLimitPerHour: number;
   /** Largest tip, all attachments together (bytes of plaintext; ciphertext adds a little). */
   readonly tipMaxBytes: number;
+  /** Bearer token that opens GET /metrics on the main port; undefined leaves that route off (404). */
+  readonly metricsToken: string | undefined;
+  /** A separate listener for /metrics without a token (started by `freewire start`); undefined: none. */
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
 }
 
 export type TrustProxy = false | number | readonly string[];
@@ -111,6 +116,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'FREEWIRE_DELIVERY_CONCURRENCY', description: 'Webhook and WebSub deliveries in flight at once per node, across all endpoints', example: '64' },
   { name: 'FREEWIRE_TIP_RATE_LIMIT', description: 'Tip submissions (new tips and follow-ups) per address per hour; addresses are kept only as keyed hashes whose key changes every hour, never stored or logged', example: '10' },
   { name: 'FREEWIRE_TIP_MAX_BYTES', description: 'Largest tip in bytes, all attachments together (up to 5 attachments)', example: '26214400' },
+  { name: 'FREEWIRE_METRICS_TOKEN', description: 'Serve Prometheus metrics at GET /metrics on the main port to requests sending Authorization: Bearer <this token> (at least 20 characters; unset: /metrics answers 404). FREEWIRE_METRICS_TOKEN_FILE reads it from a file', example: '' },
+  { name: 'FREEWIRE_METRICS_PORT', description: 'Also serve /metrics, without a token, on this port of FREEWIRE_METRICS_HOST (unset: no separate listener)', example: '' },
+  { name: 'FREEWIRE_METRICS_HOST', description: 'Address the separate metrics listener binds; keep it private (loopback or an internal network)', example: '127.0.0.1' },
 ];
 
 export class ConfigError extends Error {
@@ -205,6 +213,26 @@ function trustProxy(env: Env): TrustProxy {
   return Object.freeze(entries);
 }
 
+/**
+ * FREEWIRE_METRICS_TOKEN. Long enough that guessing is hopeless, and without spaces or control
+ * characters so that it survives an Authorization header unchanged.
+ */
+function metricsToken(env: Env): string | undefined {
+  const name = 'FREEWIRE_METRICS_TOKEN';
+  const token = readSecret(env, name);
+  if (token === undefined) return undefined;
+  if (token.length < 20 || token.length > 512) throw new ConfigError(`${name} must be between 20 and 512 characters long, got ${token.length}`);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new ConfigError(`${name} may only contain visible ASCII characters (no spaces)`);
+  return token;
+}
+
+/** A port that is off when unset. */
+function optionalPort(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return int(env, name, 0, 0, 65535);
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
@@ -255,6 +283,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     deliveryConcurrency: int(env, 'FREEWIRE_DELIVERY_CONCURRENCY', 64, 1, 2000),
     tipRateLimitPerHour: int(env, 'FREEWIRE_TIP_RATE_LIMIT', 10, 1, 1_000_000),
     tipMaxBytes: int(env, 'FREEWIRE_TIP_MAX_BYTES', 25 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    metricsToken: metricsToken(env),
+    metricsPort: optionalPort(env, 'FREEWIRE_METRICS_PORT'),
+    metricsHost: env.FREEWIRE_METRICS_HOST?.trim() || '127.0.0.1',
     ...overrides,
   };
   return Object.freeze(config);

@@ -25,6 +25,7 @@ import { Signal } from './events/signal.js';
 import { TipKeys } from './tips/keys.js';
 import { TipStore } from './tips/store.js';
 import { LicensesReader } from './licensing/licenses.js';
+import { Metrics } from './metrics/metrics.js';
 
 export interface Services {
   config: Config;
@@ -60,6 +61,8 @@ export interface Services {
   tipStore: TipStore;
   /** Licenses as everything that reads them sees them (writes: licensing/licenses.service.ts). */
   licenses: LicensesReader;
+  /** Prometheus metrics of this instance (src/metrics): counters the hot paths add to, gauges read on scrape. */
+  metrics: Metrics;
 }
 
 export function createServices(config: Config, database: Database): Services {
@@ -70,6 +73,7 @@ export function createServices(config: Config, database: Database): Services {
   const publicChange = (): void => changes.bump();
   const settings = new SettingsService(db, publicChange);
   const changes = new ChangeTracker(db, config.cacheSyncIntervalMs, () => settings.invalidate());
+  const usage = new UsageService(db);
   return {
     config,
     database,
@@ -85,7 +89,7 @@ export function createServices(config: Config, database: Database): Services {
     licenseProfiles: new LicenseProfilesService(db, dialect, publicChange),
     partners: new PartnersService(db, dialect),
     pixelTokens: new PixelTokens(db, dialect),
-    usage: new UsageService(db),
+    usage,
     mailer: new Mailer(db, { smtpUrl: config.smtpUrl, from: config.mailFrom }),
     partnerAccounts: new PartnerAccountsService(db, dialect, config.sessionTtlHours),
     partnerAccess: new PartnerAccess(db, dialect, search),
@@ -94,5 +98,6 @@ export function createServices(config: Config, database: Database): Services {
     tipKeys: new TipKeys(db, dialect),
     tipStore: new TipStore(db, dialect),
     licenses: new LicensesReader(db),
+    metrics: new Metrics({ enabled: config.metricsToken !== undefined || config.metricsPort !== undefined, db, recorder: usage.recorder }),
   };
 }

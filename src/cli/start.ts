@@ -14,6 +14,7 @@ import { startBackground, type Background } from '../worker/background.js';
 import { applyMigrations, CLI_ACTOR, loadCliConfig, openDatabase } from './context.js';
 import { CliError, describeError, note, out, reportError } from './output.js';
 import { generatePassword } from './secrets.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
 
 /**
  * The first admin's address. It needs a dot in the domain to pass the users service's email
@@ -47,6 +48,24 @@ function listenError(err: unknown, config: Config): unknown {
     default:
       return err;
   }
+}
+
+/** The separate metrics listener; a taken port or a foreign address stops the start with a clear message. */
+async function listenForMetrics(services: Services, config: Config, port: number): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer(services.metrics, config.metricsHost, port);
+  } catch (err) {
+    const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+    if (code === 'EADDRINUSE') throw new CliError(`metrics port ${port} is already in use on ${config.metricsHost}`, 'Set FREEWIRE_METRICS_PORT to a free port, or leave it unset.');
+    if (code === 'EACCES') throw new CliError(`not allowed to listen on metrics port ${port}`, 'Use a port above 1024 for FREEWIRE_METRICS_PORT.');
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`the metrics address ${config.metricsHost} does not belong to this machine`, 'Check FREEWIRE_METRICS_HOST (127.0.0.1 keeps metrics on this machine).');
+    throw err;
+  }
+}
+
+/** An address as it goes into a URL (IPv6 in brackets). */
+function hostForUrl(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
 }
 
 /** The URL people should open; PORT=0 (any free port) is only known after listening. */
@@ -89,6 +108,7 @@ export async function start(): Promise<void> {
   const database = openDatabase(config);
   let app: FastifyInstance | undefined;
   let background: Background | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     out(`Database: ${database.location}`);
     await applyMigrations(database, out);
@@ -119,10 +139,13 @@ export async function start(): Promise<void> {
     }
     // After listening, so a second server on the same port fails before creating anything.
     const admin = await ensureFirstAdmin(services);
+    if (config.metricsPort !== undefined) metricsServer = await listenForMetrics(services, config, config.metricsPort);
     if (config.backgroundWork) background = startBackground(services, app.log);
     const base = baseUrl(config, app);
     out(`Listening on ${address}`);
     out(`Site: ${base}/`);
+    if (metricsServer) out(`Metrics: http://${hostForUrl(metricsServer.address.address)}:${metricsServer.address.port}/metrics (no token; keep this address private)`);
+    if (config.metricsToken !== undefined) out(`Metrics: ${base}/metrics with Authorization: Bearer <FREEWIRE_METRICS_TOKEN>`);
     out(
       admin
         ? `Newsroom: ${base}/newsroom — log in as ${admin.email} with password ${admin.password} (shown once; change it under Account)`
@@ -134,14 +157,16 @@ export async function start(): Promise<void> {
     out(tipKey ? `Tip line: ${base}/tips (key ${tipKey.fingerprint})` : `Tip line: not set up yet; an admin sets it up at ${base}/newsroom/tips/setup`);
   } catch (err) {
     await background?.stop();
+    await metricsServer?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await database.close();
     throw err;
   }
-  const running = { app, background };
+  const running = { app, background, metricsServer };
   stopOnSignals(async () => {
     // Background work first: deliveries in flight finish (or stay queued) before the database closes.
     await running.background?.stop();
+    await running.metricsServer?.close();
     await running.app.close();
     await database.close();
   });

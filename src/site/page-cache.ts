@@ -137,6 +137,8 @@ export interface PageCacheOptions {
   maxEntries: number;
   /** Upper bound on the bytes held (bodies plus compressed variants). */
   maxBytes: number;
+  /** Where hits and misses are counted (services.metrics.cacheCounts). */
+  counts?: { hits: number; misses: number };
 }
 
 /** A bounded LRU of rendered responses for one generation of public content. */
@@ -145,8 +147,11 @@ export class PageCache {
   private readonly inflight = new Map<string, Promise<CachedPage>>();
   private generation = -1;
   private bytes = 0;
+  private readonly counts: { hits: number; misses: number };
 
-  constructor(private readonly opts: PageCacheOptions) {}
+  constructor(private readonly opts: PageCacheOptions) {
+    this.counts = opts.counts ?? { hits: 0, misses: 0 };
+  }
 
   get size(): number {
     return this.entries.size;
@@ -172,6 +177,7 @@ export class PageCache {
     // Re-insert to mark as recently used (Map keeps insertion order).
     this.entries.delete(key);
     this.entries.set(key, page);
+    this.counts.hits += 1;
     return page;
   }
 
@@ -182,6 +188,8 @@ export class PageCache {
   async getOrRender(key: string, generation: number, render: () => Promise<Rendered>): Promise<CachedPage> {
     const hit = this.get(key, generation);
     if (hit) return hit;
+    // Counted here, not in get(): a caller that tries get() first comes here on its miss.
+    this.counts.misses += 1;
     const flightKey = `${generation}\u0000${key}`;
     const pending = this.inflight.get(flightKey);
     if (pending) return pending;

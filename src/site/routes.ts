@@ -32,10 +32,10 @@ export interface SiteRouteOptions {
 
 export function registerSiteRoutes(app: FastifyInstance, services: Services, options: SiteRouteOptions = {}): void {
   const perSitemap = options.sitemapUrlsPerFile ?? SITEMAP_MAX_URLS;
-  const pages = new PageCache({ maxEntries: 2000, maxBytes: 96 * 1024 * 1024 });
+  const pages = new PageCache({ maxEntries: 2000, maxBytes: 96 * 1024 * 1024, counts: services.metrics.cacheCounts('pages') });
   // Every distinct query is a new entry; a separate small cache keeps popular searches fast
   // without letting random queries push story pages out.
-  const searches = new PageCache({ maxEntries: 200, maxBytes: 8 * 1024 * 1024 });
+  const searches = new PageCache({ maxEntries: 200, maxBytes: 8 * 1024 * 1024, counts: services.metrics.cacheCounts('search') });
 
   /**
    * A GET handler answered from `cache` under `keyOf(request)`, rendering on a miss. A hit stays

@@ -124,6 +124,7 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
    * every hit); a promise only for the first hit of an unknown token or of a day.
    */
   const count = (token: string, ip: string, userAgent: string | undefined, referrer: string | undefined): void | Promise<void> => {
+    services.metrics.pixelHits += 1;
     const known = pixelTokens.peek(token);
     if (known) return countFor(known, ip, userAgent, referrer);
     return pixelTokens.resolve(token).then((pair) => (pair ? countFor(pair, ip, userAgent, referrer) : undefined));

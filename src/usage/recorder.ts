@@ -221,6 +221,14 @@ export class UsageRecorder {
     return n;
   }
 
+  /** Pages counted but not yet written. */
+  get pendingPages(): number {
+    return this.pages.size;
+  }
+
+  /** When the oldest hit not yet written was counted (ms); undefined when nothing waits. The metrics' flush lag. */
+  pendingSince: number | undefined;
+
   private count(hit: Hit, now: number): void {
     if (this.key === undefined) return;
     this.rotate(now);
@@ -233,6 +241,7 @@ export class UsageRecorder {
     this.current.set(reader, now);
 
     const dayKey = `${hit.storyId}|${hit.partnerId}|${this.day}`;
+    this.pendingSince ??= now;
     this.views.set(dayKey, (this.views.get(dayKey) ?? 0) + 1);
 
     if (hit.page !== undefined) {
@@ -314,11 +323,15 @@ export class UsageRecorder {
     if (this.views.size === 0 && this.pages.size === 0) return { days: 0, pages: 0 };
     const views = this.views;
     const pages = this.pages;
+    const since = this.pendingSince;
     this.views = new Map();
     this.pages = new Map();
     this.pagesPerPair = new Map();
+    this.pendingSince = undefined;
     this.flushing = this.write(views, pages).catch((err: unknown) => {
       this.restore(views, pages);
+      const oldest = Math.min(since ?? Infinity, this.pendingSince ?? Infinity);
+      this.pendingSince = Number.isFinite(oldest) ? oldest : undefined;
       throw err;
     });
     try {

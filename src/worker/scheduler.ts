@@ -51,11 +51,13 @@ export function startScheduler(services: Services, log: SchedulerLog, intervalMs
     try {
       const ids = await services.stories.publishDue(SCHEDULER_ACTOR);
       if (ids.length > 0) log.info({ published: ids }, `Published ${ids.length} scheduled ${ids.length === 1 ? 'story' : 'stories'}`);
+      services.metrics.schedulerRan('success', ids.length);
       return ids;
     } catch (err) {
       // A failed pass (database restarting, lock timeout) must not kill the server; the stories
       // are still scheduled in the database and the next pass retries them.
       log.error({ err }, 'Scheduled publishing failed; retrying on the next pass');
+      services.metrics.schedulerRan('failure', 0);
       return [];
     }
   };

@@ -148,6 +148,7 @@ test('a pass never overlaps the previous one, and a failing pass is logged and r
   let maxActive = 0;
   const fake = {
     config,
+    metrics: { schedulerRan: () => undefined },
     stories: {
       async publishDue(actor: unknown): Promise<string[]> {
         assert.equal(actor, SCHEDULER_ACTOR);
