@@ -225,28 +225,32 @@ export function evaluate(row: Row, storyProfile: LicenseProfile, partner: Pick<P
       changedAt: maxIso(row.last_event_at, a.availableFrom <= atIso ? a.availableFrom : null),
     };
   }
+  return liveEntry(base, row, atIso);
+}
+
+type EntryBase = Omit<AccessEntry, 'pubstatus' | 'version' | 'versionCreated' | 'embargoUntil' | 'changedAt'>;
+
+/**
+ * A live story as a grant gives it from `base.availableFrom`: withheld while its embargo is ahead
+ * of `atIso`, then usable. The same for the free program and for licenses.
+ */
+function liveEntry(base: EntryBase, row: Row, atIso: string): AccessEntry {
+  const live = String(row.live_version);
   const embargo = row.embargo_until;
   if (embargo && embargo > atIso) {
-    return {
-      ...base,
-      pubstatus: 'withheld',
-      version: String(row.live_version),
-      versionCreated: row.version_created_at,
-      embargoUntil: embargo,
-      changedAt: maxIso(row.last_event_at, a.availableFrom),
-    };
+    return { ...base, pubstatus: 'withheld', version: live, versionCreated: row.version_created_at, embargoUntil: embargo, changedAt: maxIso(row.last_event_at, base.availableFrom) };
   }
   // The end of an embargo changes what the partner may do with the same text, so it counts as a
   // version of its own ("3.1" after "3"): a partner's system that skips versions it already has
   // would otherwise keep the story as withheld forever. The suffix sorts between 3 and 4.
-  const lifted = embargo && embargo > row.version_created_at && embargo > row.published_at ? embargo : null;
+  const lifted = embargo && embargo > row.version_created_at && embargo > row.published_at! ? embargo : null;
   return {
     ...base,
     pubstatus: 'usable',
-    version: lifted ? `${row.live_version}.1` : String(row.live_version),
+    version: lifted ? `${live}.1` : live,
     versionCreated: lifted ?? row.version_created_at,
     embargoUntil: null,
-    changedAt: maxIso(row.last_event_at, a.availableFrom, lifted),
+    changedAt: maxIso(row.last_event_at, base.availableFrom, lifted),
   };
 }
 
@@ -310,26 +314,7 @@ export function evaluateLicense(row: Row, storyProfile: LicenseProfile, license:
       changedAt: maxIso(row.last_event_at, availableFrom),
     };
   }
-  const embargo = row.embargo_until;
-  if (embargo && embargo > atIso) {
-    return {
-      ...base,
-      pubstatus: 'withheld',
-      version: String(row.live_version),
-      versionCreated: row.version_created_at,
-      embargoUntil: embargo,
-      changedAt: maxIso(row.last_event_at, availableFrom),
-    };
-  }
-  const lifted = embargo && embargo > row.version_created_at && embargo > row.published_at ? embargo : null;
-  return {
-    ...base,
-    pubstatus: 'usable',
-    version: lifted ? `${row.live_version}.1` : String(row.live_version),
-    versionCreated: lifted ?? row.version_created_at,
-    embargoUntil: null,
-    changedAt: maxIso(row.last_event_at, availableFrom, lifted),
-  };
+  return liveEntry(base, row, atIso);
 }
 
 /** Usable beats withheld beats a withdrawal beats a license's end. */
