@@ -16,6 +16,7 @@ import { scopeCovers, type License } from '../../src/licensing/licenses.js';
 import { buildTestApp, type TestApp, type TestUser } from '../helpers/app.js';
 import { forEachDialect } from '../helpers/dialects.js';
 import { addLicense } from '../helpers/licenses.js';
+import { parseCsv } from '../helpers/csv.js';
 
 const RANGE = 'from=2026-10-01&to=2026-12-31';
 
@@ -32,37 +33,6 @@ async function insertPartner(db: Kysely<DB>, outlet: string, kind: 'free' | 'lic
     })
     .execute();
   return id;
-}
-
-/** RFC 4180 rows (quoted cells with "" escapes), BOM dropped. */
-function parseCsv(body: string): string[][] {
-  const text = body.replace(/^\uFEFF/, '');
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
-  return rows;
 }
 
 interface World {

@@ -21,6 +21,7 @@ import { checkReasons } from '../../src/usage/pages/usage-dashboard.js';
 import { csvCell, daysBetween, resolveFilter } from '../../src/usage/usage.service.js';
 import { buildTestApp, seedBasics, type TestApp, type TestUser } from '../helpers/app.js';
 import { forEachDialect } from '../helpers/dialects.js';
+import { parseCsv } from '../helpers/csv.js';
 
 async function insertPartner(db: Kysely<DB>, outlet: string): Promise<string> {
   const id = newId();
@@ -217,36 +218,6 @@ forEachDialect('summary: zero-filled days, totals, top lists, pages in range; re
     await ta.close();
   }
 });
-
-/** A small RFC 4180 parser, enough to read back what csv() wrote. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  assert.equal(cell, '', 'every line ends with CRLF');
-  return rows;
-}
 
 forEachDialect('CSV: the same numbers, quoted, with formulas defused', async (_t, tdb) => {
   const ta = await buildTestApp(tdb, { FREEWIRE_USAGE_FLUSH_INTERVAL_MS: '60000' });
