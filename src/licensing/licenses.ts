@@ -97,6 +97,14 @@ export function scopeCovers(l: Pick<License, 'scope'>, story: { deskId: string; 
   return true;
 }
 
+/**
+ * A license's date as written to the people who signed it, in UTC (the zone dates are stored in):
+ * "3 December 2026", or with `weekday` "Thursday, 3 December 2026".
+ */
+export function licenseDate(iso: string, opts: { weekday?: boolean } = {}): string {
+  return new Intl.DateTimeFormat('en-GB', { ...(opts.weekday ? { weekday: 'long' as const } : {}), day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+}
+
 /** Names of the profiles and desks a scope may name, for saying in words what a license covers. */
 export interface ScopeNames {
   profiles: Map<string, { slug: string; name: string }>;

@@ -17,7 +17,7 @@ import type { Services } from '../services.js';
 import { recordAudit } from '../audit/audit.js';
 import { SYSTEM_ACTOR } from '../users/permissions.js';
 import { deskRecipients } from './inquiries.service.js';
-import { describeScope, inForce, toLicense, type License, type ScopeNames } from './licenses.js';
+import { describeScope, inForce, licenseDate, toLicense, type License, type ScopeNames } from './licenses.js';
 
 const DAY_MS = 86_400_000;
 
@@ -42,7 +42,7 @@ export function dueReminder(l: Pick<License, 'startsAt' | 'endsAt' | 'renewal30S
 
 /** "Thursday, 31 December 2026", in UTC (the day the dates are stored in). */
 export function endDateInWords(iso: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+  return licenseDate(iso, { weekday: true });
 }
 
 /** Whole days left, rounded up: 6 days and 1 hour is "7 days". */

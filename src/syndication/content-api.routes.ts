@@ -28,7 +28,7 @@ import { sha256Hex } from '../util/ids.js';
 import { typeboxValidatorCompiler } from '../api/validation.js';
 import { ErrorResponse } from '../api/schemas.js';
 import { CANCEL_GRACE_DAYS, decodeCursor, encodeCursor, notAvailable, START, type AccessGrants } from './access.js';
-import { inForce, type License } from '../licensing/licenses.js';
+import { inForce, licenseDate, type License } from '../licensing/licenses.js';
 import { deliver } from './delivery.js';
 import { recordReceipts } from '../notices/ledger.js';
 import { registerAcknowledgeApi } from '../notices/acknowledge.js';
@@ -150,11 +150,6 @@ export function requestedVersion(param: string | undefined, accept: string | und
     if (major === '2') return '2.2';
   }
   return '2.2';
-}
-
-/** "3 December 2026" (UTC): how a license's dates are written to the people who signed it. */
-export function licenseDate(iso: string): string {
-  return new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
 
 /** Who to contact about a license: the licensing contact, else the page that takes inquiries. */
