@@ -25,6 +25,7 @@ import { buildAtom } from '../feeds/atom.js';
 import { buildJsonFeed } from '../feeds/json-feed.js';
 import { FEED_CONTENT_TYPES, selfUrlOf, type FeedFormat } from '../site/feeds.js';
 import { hubUrlOf, websubLinkHeader } from '../websub/links.js';
+import type { AccessGrants } from './access.js';
 import { deliver } from './delivery.js';
 import { recordReceipts } from '../notices/ledger.js';
 import { licenseRefusal } from './content-api.routes.js';
@@ -59,10 +60,12 @@ export async function renderPartnerFeed(
   format: FeedFormat,
   /** Told which stories (and versions) the feed carries: the receipts ledger. */
   delivered?: (items: Array<{ storyId: string; version: string }>) => void,
+  /** The partner's grants when the caller has read them already (else they are read here). */
+  grants?: AccessGrants,
 ): Promise<string> {
   const access = services.partnerAccess;
   const now = access.now();
-  const entries = await access.latestUsable(partner, PARTNER_FEED_SIZE);
+  const entries = await access.latestUsable(grants ?? partner, PARTNER_FEED_SIZE);
   const deliveries = await deliver(services, partner, entries, now);
   const settings = await services.settings.get();
   const { publicUrl } = services.config;
@@ -119,10 +122,11 @@ export async function registerPartnerFeeds(app: FastifyInstance, services: Servi
     if (!format) throw new AppError('NOT_FOUND', 'Partner feeds are rss.xml, atom.xml and feed.json.');
     const partner = await partnerForToken(services, request.params.token);
     // A licensee with no license in force: 403 naming it, as in the content API.
-    const refused = await licenseRefusal(services, partner, await services.partnerAccess.grants(partner), services.partnerAccess.now(), false);
+    const grants = await services.partnerAccess.grants(partner);
+    const refused = await licenseRefusal(services, partner, grants, services.partnerAccess.now(), false);
     if (refused) throw refused;
     let carried: Array<{ storyId: string; version: string }> = [];
-    const body = await renderPartnerFeed(services, partner, request.params.token, format, (items) => (carried = items));
+    const body = await renderPartnerFeed(services, partner, request.params.token, format, (items) => (carried = items), grants);
     await recordReceipts(services.database.db, request.log, partner.id, 'feed', carried);
     reply.header('Link', partnerFeedLink(services.config.publicUrl, request.params.token, format));
     return reply.type(FEED_CONTENT_TYPES[format]).send(body);
