@@ -48,6 +48,10 @@ export interface Started {
 /** True when Debian's taskset (util-linux) can pin processes to cores here. */
 export const canPin = existsSync('/usr/bin/taskset');
 
+/** The core the server under test runs on; the load generator (this process and wrk) takes the other. */
+export const SERVER_CORE = 0;
+export const LOAD_CORE = 1;
+
 /**
  * Pins this process (the load generator) to `core`, so it never competes with a server pinned
  * to the other core. A no-op without taskset.
@@ -56,35 +60,60 @@ export function pinSelf(core: number): void {
   if (canPin) execFileSync('/usr/bin/taskset', ['-cp', String(core), String(process.pid)], { stdio: 'ignore' });
 }
 
+// Every benchmark process is a load generator (autocannon runs in it, and it spawns wrk): keep it
+// off the server's core from the start. Servers are started pinned explicitly.
+pinSelf(LOAD_CORE);
+
+export interface StartOptions {
+  stderr?: 'inherit' | 'pipe';
+  /** Run the server on this core alone (with taskset, when present). Default SERVER_CORE. */
+  pin?: number | null;
+  /** Use this existing data dir (e.g. one holding 100,000 demo stories) instead of a fresh one; it is kept on stop(). */
+  dataDir?: string;
+}
+
 /**
- * Starts `freewire start` on a fresh data dir with demo content. `pin` runs it on that core alone
- * (with taskset, when present), as a measurement of one core's worth of server should.
+ * Starts Freewire exactly as `npm start` does (`node bin/freewire.js start`, shipped defaults,
+ * request logging included, stdout kept: a real deployment writes it somewhere), on a fresh data
+ * dir with demo content unless `dataDir` is given. Pinned to SERVER_CORE by default, as one
+ * core's worth of server should be measured. `extraEnv` is for what a benchmark must set (a
+ * flush interval, an allow list), never for tuning.
  */
-export async function startFreewire(extraEnv: Record<string, string> = {}, opts: { stderr?: 'inherit' | 'pipe'; pin?: number } = {}): Promise<Started> {
+export async function startFreewire(extraEnv: Record<string, string> = {}, opts: StartOptions = {}): Promise<Started> {
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'freewire-bench-'));
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'freewire-bench-'));
   const args = [path.join(ROOT, 'bin/freewire.js'), 'start'];
-  const pinned = opts.pin !== undefined && canPin;
-  const proc = spawn(pinned ? '/usr/bin/taskset' : process.execPath, pinned ? ['-c', String(opts.pin), process.execPath, ...args] : args, {
-    env: { ...process.env, PORT: String(port), FREEWIRE_HOST: '127.0.0.1', FREEWIRE_DATA_DIR: dataDir, FREEWIRE_LOG_LEVEL: 'warn', ...extraEnv },
-    stdio: ['ignore', 'ignore', opts.stderr ?? 'inherit'],
+  const core = opts.pin === undefined ? SERVER_CORE : opts.pin;
+  const pinned = core !== null && canPin;
+  const proc = spawn(pinned ? '/usr/bin/taskset' : process.execPath, pinned ? ['-c', String(core), process.execPath, ...args] : args, {
+    env: { ...process.env, PORT: String(port), FREEWIRE_HOST: '127.0.0.1', FREEWIRE_DATA_DIR: dataDir, ...extraEnv },
+    // The request log goes to a real pipe that is drained, as it would be under systemd or Docker,
+    // so its cost is counted; /dev/null would make writing it nearly free.
+    stdio: ['ignore', 'pipe', opts.stderr ?? 'inherit'],
   });
+  proc.stdout!.resume();
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/healthz`);
+  await waitFor(`${url}/healthz`, 180_000);
   return {
     url,
     proc,
     dataDir,
     async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise((r) => proc.once('exit', r));
+      }
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-/** A bare node:http server in its own process answering every request with the given bytes. */
-export async function startBaseline(body: Buffer, contentType: string): Promise<Started> {
+/**
+ * A bare node:http server in its own process answering every request with the given bytes, pinned
+ * to the same core as the server it is compared with.
+ */
+export async function startBaseline(body: Buffer, contentType: string, opts: { pin?: number | null } = {}): Promise<Started> {
   const port = await freePort();
   const code = `
     const http = require('node:http');
@@ -94,7 +123,13 @@ export async function startBaseline(body: Buffer, contentType: string): Promise<
       res.end(body);
     }).listen(${port}, '127.0.0.1');
   `;
-  const proc = spawn(process.execPath, ['-e', code], { env: { ...process.env, BODY_B64: body.toString('base64'), CT: contentType }, stdio: 'inherit' });
+  const core = opts.pin === undefined ? SERVER_CORE : opts.pin;
+  const pinned = core !== null && canPin;
+  const args = ['-e', code];
+  const proc = spawn(pinned ? '/usr/bin/taskset' : process.execPath, pinned ? ['-c', String(core), process.execPath, ...args] : args, {
+    env: { ...process.env, BODY_B64: body.toString('base64'), CT: contentType },
+    stdio: 'inherit',
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(url);
   return {
@@ -143,7 +178,9 @@ async function loadWithWrk(url: string, opts: { seconds: number; connections: nu
   if (opts.luaScript) args.push('-s', opts.luaScript);
   args.push(url);
   const out = await new Promise<string>((resolve, reject) => {
-    execFile('/usr/bin/wrk', args, { maxBuffer: 1 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    // wrk runs on the load generator's core, never on the server's.
+    const [cmd, argv] = canPin ? ['/usr/bin/taskset', ['-c', String(LOAD_CORE), '/usr/bin/wrk', ...args]] : ['/usr/bin/wrk', args];
+    execFile(cmd, argv, { maxBuffer: 1 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
   const total = num(/(\d+) requests in/);
@@ -162,4 +199,77 @@ async function loadWithWrk(url: string, opts: { seconds: number; connections: nu
 export function report(name: string, subject: LoadResult, baseline: LoadResult): string {
   const ratio = subject.requestsPerSec / baseline.requestsPerSec;
   return `${name}: ${subject.requestsPerSec.toFixed(0)} req/s, baseline ${baseline.requestsPerSec.toFixed(0)} req/s, ratio ${ratio.toFixed(2)}`;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The q-quantile (0..1) of `values`, nearest rank. */
+export function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+}
+
+export interface Comparison {
+  name: string;
+  subject: LoadResult[];
+  baseline: LoadResult[];
+  /** Median requests/s over the rounds. */
+  subjectRps: number;
+  baselineRps: number;
+  /** Median of the per-round ratios (each round's subject against the baseline run right after it). */
+  ratio: number;
+}
+
+/**
+ * Throughput of `subjectLoad` against `baselineLoad`, interleaved: a warm-up of each, then
+ * `rounds` rounds of subject then baseline, so a slow spell on the machine hits both. Reports
+ * medians; the ratio is the median of the per-round ratios.
+ */
+export async function compare(
+  name: string,
+  subjectLoad: (seconds: number) => Promise<LoadResult>,
+  baselineLoad: (seconds: number) => Promise<LoadResult>,
+  opts: { seconds: number; rounds?: number; warmupSeconds?: number },
+): Promise<Comparison> {
+  const rounds = opts.rounds ?? 3;
+  const warm = opts.warmupSeconds ?? 2;
+  await subjectLoad(warm);
+  await baselineLoad(warm);
+  const subject: LoadResult[] = [];
+  const baseline: LoadResult[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const s = await subjectLoad(opts.seconds);
+    const b = await baselineLoad(opts.seconds);
+    subject.push(s);
+    baseline.push(b);
+    ratios.push(s.requestsPerSec / b.requestsPerSec);
+    const bad = s.non2xx + s.errors;
+    console.log(
+      `  ${name} round ${i + 1}/${rounds}: ${s.requestsPerSec.toFixed(0)} req/s vs bare ${b.requestsPerSec.toFixed(0)} req/s (${(s.requestsPerSec / b.requestsPerSec).toFixed(2)})` +
+        (bad > 0 ? ` — ${s.non2xx} non-2xx, ${s.errors} socket errors` : ''),
+    );
+  }
+  return {
+    name,
+    subject,
+    baseline,
+    subjectRps: median(subject.map((r) => r.requestsPerSec)),
+    baselineRps: median(baseline.map((r) => r.requestsPerSec)),
+    ratio: median(ratios),
+  };
+}
+
+export function reportComparison(c: Comparison): string {
+  const p99 = median(c.subject.map((r) => r.latencyP99));
+  return `${c.name}: ${c.subjectRps.toFixed(0)} req/s, bare node:http ${c.baselineRps.toFixed(0)} req/s, ratio ${c.ratio.toFixed(2)} (median of ${c.subject.length} interleaved rounds; p99 ${p99.toFixed(1)} ms)`;
+}
+
+/** Where this run is measured: pinned or not, the load tool, Node's version. */
+export function setting(): string {
+  return `${canPin ? `server pinned to core ${SERVER_CORE}, load generator on core ${LOAD_CORE}` : 'taskset not found: nothing pinned'}; load tool ${LOAD_TOOL}; Node ${process.version}`;
 }

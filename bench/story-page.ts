@@ -1,12 +1,17 @@
 /**
  * bench/story-page: a published story page under load, against a bare node:http server sending
- * the same bytes from memory, in the same run. Usage: npm run bench [-- --seconds 10]
+ * the same bytes from memory, in the same sitting. Freewire runs as `npm start` runs it (shipped
+ * defaults, request log on and written to a drained pipe), pinned to one core, the load generator
+ * on the other; three interleaved rounds, medians.
+ *
+ *   npm run bench [-- --seconds 10]
  */
-import { LOAD_TOOL, load, report, startBaseline, startFreewire } from './lib.js';
+import { compare, load, reportComparison, setting, startBaseline, startFreewire } from './lib.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
 const connections = 50;
 
+console.log(`bench/story-page — ${setting()}`);
 const freewire = await startFreewire();
 try {
   const home = await (await fetch(`${freewire.url}/`)).text();
@@ -16,18 +21,17 @@ try {
   const res = await fetch(storyUrl, { headers: { 'accept-encoding': 'identity' } });
   const body = Buffer.from(await res.arrayBuffer());
   if (res.status !== 200) throw new Error(`story page answered ${res.status}`);
-  console.log(`story page ${m[1]}: ${body.length} bytes; load tool: ${LOAD_TOOL}`);
+  console.log(`story page ${m[1]}: ${body.length} bytes`);
 
   const baseline = await startBaseline(body, res.headers.get('content-type') ?? 'text/html; charset=utf-8');
   try {
-    // Warm both up (JIT, caches) before measuring.
-    await load(storyUrl, { seconds: 2, connections });
-    await load(baseline.url, { seconds: 2, connections });
-    const subject = await load(storyUrl, { seconds, connections });
-    const base = await load(baseline.url, { seconds, connections });
-    if (subject.non2xx > 0 || subject.errors > 0) console.log(`warning: ${subject.non2xx} non-2xx, ${subject.errors} errors`);
-    console.log(report('story-page', subject, base));
-    console.log(`  p99 latency: freewire ${subject.latencyP99} ms, baseline ${base.latencyP99} ms`);
+    const c = await compare(
+      'story-page',
+      (s) => load(storyUrl, { seconds: s, connections }),
+      (s) => load(baseline.url, { seconds: s, connections }),
+      { seconds },
+    );
+    console.log(reportComparison(c));
   } finally {
     await baseline.stop();
   }
