@@ -237,8 +237,10 @@ export async function compare(
 ): Promise<Comparison> {
   const rounds = opts.rounds ?? 3;
   const warm = opts.warmupSeconds ?? 2;
-  await subjectLoad(warm);
-  await baselineLoad(warm);
+  if (warm > 0) {
+    await subjectLoad(warm);
+    await baselineLoad(warm);
+  }
   const subject: LoadResult[] = [];
   const baseline: LoadResult[] = [];
   const ratios: number[] = [];

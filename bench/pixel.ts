@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { createDatabase } from '../src/db/database.js';
 import { TRANSPARENT_GIF } from '../src/usage/pixel.routes.js';
 import { newId, randomToken } from '../src/util/ids.js';
-import { LOAD_TOOL, load, report, startBaseline, startFreewire, type LoadResult } from './lib.js';
+import { compare, LOAD_TOOL, load, reportComparison, setting, startBaseline, startFreewire, type LoadResult } from './lib.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
 const connections = 50;
@@ -77,6 +77,8 @@ async function loadReaders(url: string, secs: number): Promise<LoadResult> {
   return { requestsPerSec: result.requests.average, non2xx: result.non2xx, errors: result.errors, total: result.requests.total, latencyP99: result.latency.p99 };
 }
 
+console.log(`bench/pixel — ${setting()}`);
+// The flush interval is set so the stored counts settle quickly after the load; it is not a tuning.
 const freewire = await startFreewire({ FREEWIRE_USAGE_FLUSH_INTERVAL_MS: String(FLUSH_MS) });
 // The bench opens the server's SQLite file beside it (WAL allows it) to set up a partner and a
 // pixel token, and later to read the stored counts.
@@ -121,24 +123,20 @@ try {
   const baseline = await startBaseline(TRANSPARENT_GIF, 'image/gif');
   try {
     const rssStart = rssMb(freewire.proc.pid);
-    // Warm both up (JIT, caches) before measuring; the server compiles its TypeScript on the fly,
-    // so it needs longer than the bare baseline to reach its steady state.
-    await loadReaders(pixelUrl, 5);
+    // Warm both up (JIT, caches) before measuring, outside the counted window.
+    await loadReaders(pixelUrl, 3);
     await loadReaders(baseline.url, 2);
     const before = await settledViews();
     const rssWarm = rssMb(freewire.proc.pid);
 
-    const subject = await loadReaders(pixelUrl, seconds);
+    const c = await compare('pixel', (s) => loadReaders(pixelUrl, s), (s) => loadReaders(baseline.url, s), { seconds, warmupSeconds: 0 });
     const rssAfterRun = rssMb(freewire.proc.pid);
-    const base = await loadReaders(baseline.url, seconds);
     const after = await settledViews();
 
-    if (subject.non2xx > 0 || subject.errors > 0) console.log(`warning: ${subject.non2xx} non-2xx, ${subject.errors} socket errors`);
-    console.log(report('pixel', subject, base));
-    console.log(`  p99 latency: freewire ${subject.latencyP99} ms, baseline ${base.latencyP99} ms`);
-    const answered = subject.total - subject.non2xx;
+    console.log(reportComparison(c));
+    const answered = c.subject.reduce((n, r) => n + r.total - r.non2xx, 0);
     const stored = after - before;
-    console.log(`  views stored ${stored}, hits answered 200 ${answered}, difference ${stored - answered} (requests in flight when the load stopped: up to ${connections})`);
+    console.log(`  views stored ${stored}, hits answered 200 ${answered}, difference ${stored - answered} (requests in flight when each round stopped: up to ${connections} per round)`);
     console.log(`  server memory (VmRSS): ${rssStart} MB at start, ${rssWarm} MB after warm-up, ${rssAfterRun} MB after ${answered} distinct readers`);
     console.log(
       '  (the de-duplication memory holds at most two 30-minute generations, each capped at 250,000 readers; past the cap a generation is retired early)',

@@ -4,14 +4,14 @@
  * transaction.
  *
  * Why this shape:
- * - The pixel is the hottest path in the system. A hit costs one HMAC and a few map operations;
+ * - The pixel is the hottest path in the system. A hit costs one SHA-256 and a few map operations;
  *   the database sees one upsert per key per flush, however many hits there were.
  * - Counts are upserted as increments (`views = views + excluded.views`), so several nodes can
  *   flush the same keys at once and no count is lost. Rows are written in key order so two
  *   nodes' transactions lock rows in the same order and never deadlock each other.
  * - A failed flush puts its counts back into memory for the next try. A crash loses at most the
  *   counts since the last flush (one interval); a clean stop (SIGTERM → app.close) flushes.
- * - A reader is a keyed hash (HMAC-SHA256) of address, user agent and pixel, with a random key
+ * - A reader is a keyed hash (SHA-256 of a secret key and the fields) of address, user agent and pixel, with a random key
  *   per UTC day shared by all nodes through `usage_salts`. Neither the address nor the hash is
  *   ever written anywhere; yesterday's key is deleted, so old hashes cannot be recomputed.
  * - A page is recorded only when its host is one of the partner's domains (its website's and the
@@ -31,7 +31,7 @@
  *   memory bounded under a flood of distinct readers; past it a generation is retired early,
  *   which can count a returning reader twice but never grows memory.
  */
-import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { newId } from '../util/ids.js';
@@ -173,9 +173,8 @@ export class UsageRecorder {
   private previous = new Map<number, number>();
   private generationStart: number;
 
-  /** The day's hash key, and when that day ends (ms), so each hit needs no date formatting. */
-  // A KeyObject, not a Buffer: createHmac then skips importing the key on every hit.
-  private key: KeyObject | undefined;
+  /** The day's hash key (hex), and when that day ends (ms), so each hit needs no date formatting. */
+  private key: string | undefined;
   private day = '';
   private dayEndsAt = 0;
   private keyLoading: Promise<void> | undefined;
@@ -232,10 +231,13 @@ export class UsageRecorder {
   private count(hit: Hit, now: number): void {
     if (this.key === undefined) return;
     this.rotate(now);
-    const digest = createHmac('sha256', this.key).update(`${hit.ip}\n${hit.userAgent}\n${hit.storyId}\n${hit.partnerId}`).digest();
-    // 48 bits of the keyed hash: a number key is far smaller in a Map than a string, and a
-    // collision (odds ~1 in 10^8 at a million readers) only merges two readers' views.
-    const reader = digest.readUIntBE(0, 6);
+    // SHA-256 over the day's 256-bit random key followed by the reader's fields, in one call:
+    // a third of an HMAC's cost (no hash objects), and as a keyed hash here just as good. The
+    // value never leaves this process's memory, so length extension (the reason HMAC exists)
+    // gives nobody anything, and without the key nobody can recompute who a reader was.
+    // 48 bits of it: a number key is far smaller in a Map than a string, and a collision (odds
+    // ~1 in 10^8 at a million readers) only merges two readers' views.
+    const reader = Number.parseInt(hash('sha256', `${this.key}\n${hit.ip}\n${hit.userAgent}\n${hit.storyId}\n${hit.partnerId}`).slice(0, 12), 16);
     const seen = this.current.get(reader) ?? this.previous.get(reader);
     if (seen !== undefined && now - seen < this.windowMs) return;
     this.current.set(reader, now);
@@ -299,7 +301,7 @@ export class UsageRecorder {
       const row = await this.db.selectFrom('usage_salts').select('salt').where('day', '=', day).executeTakeFirstOrThrow();
       // Older keys are no longer needed; deleting them makes old hashes impossible to recompute.
       await this.db.deleteFrom('usage_salts').where('day', '<', day).execute();
-      this.key = createSecretKey(Buffer.from(row.salt, 'base64'));
+      this.key = Buffer.from(row.salt, 'base64').toString('hex');
       this.day = day;
       this.dayEndsAt = Date.parse(`${day}T00:00:00.000Z`) + DAY_MS;
     })().finally(() => {
