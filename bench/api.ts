@@ -110,10 +110,17 @@ function cli(env: Record<string, string>, args: string[], input?: string): strin
 }
 
 async function timed(url: string, headers: Record<string, string>): Promise<{ ms: number; status: number; body: string }> {
-  const t0 = performance.now();
-  const res = await fetch(url, { headers });
-  const body = await res.text();
-  return { ms: performance.now() - t0, status: res.status, body };
+  for (let attempt = 1; ; attempt++) {
+    const t0 = performance.now();
+    try {
+      const res = await fetch(url, { headers });
+      const body = await res.text();
+      return { ms: performance.now() - t0, status: res.status, body };
+    } catch (err) {
+      // A kept-alive connection the server closed just as it was reused: ask again on a new one.
+      if (attempt === 2) throw err;
+    }
+  }
 }
 
 async function latency(label: string, url: string, headers: Record<string, string>, samples = SAMPLES): Promise<void> {
