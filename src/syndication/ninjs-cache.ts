@@ -55,8 +55,22 @@ export function jsonArray(docs: readonly RenderedDocument[]): Buffer[] {
 function entryFingerprint(e: AccessEntry): string {
   return JSON.stringify([
     e.version, e.versionCreated, e.pubstatus, e.embargoUntil, e.publishedAt, e.withdrawnAt, e.withdrawnReason, e.slug, e.status,
-    e.liveVersion, e.deskId, e.tags, e.profile, e.grantedBy, e.endedLicense,
+    e.liveVersion, e.deskId, e.tags, e.grantedBy, e.endedLicense,
+    // The profile by its identity and last change (any change to it also moves the tracker's
+    // generation), plus what the story's switch and a license change on the way to the entry.
+    e.profile.id, e.profile.updatedAt, e.profile.audience, e.profile.imagesIncluded,
   ]);
+}
+
+/** Settings are a frozen object replaced on every change: their JSON is made once per object. */
+const settingsJson = new WeakMap<object, string>();
+function settingsFingerprint(settings: object): string {
+  let json = settingsJson.get(settings);
+  if (json === undefined) {
+    json = JSON.stringify(settings);
+    settingsJson.set(settings, json);
+  }
+  return json;
 }
 
 export class NinjsCache {
@@ -75,7 +89,7 @@ export class NinjsCache {
   async documents(services: Services, partner: Pick<Partner, 'id'>, entries: AccessEntry[], version: NinjsVersion, now: Date): Promise<RenderedDocument[]> {
     if (entries.length === 0) return [];
     const settings = await services.settings.get();
-    const context = `${version}|${services.changes.current()}|${JSON.stringify(settings)}`;
+    const context = `${version}|${services.changes.current()}|${settingsFingerprint(settings)}`;
     const clock = Date.now();
     const out: Array<RenderedDocument | undefined> = new Array(entries.length);
     const missing: number[] = [];
