@@ -128,6 +128,12 @@ export interface StoryWithHistory extends Story {
 }
 
 export interface StoryListFilter {
+  /**
+   * With `q`: count matches only up to this many (`totalCapped` says the count stopped). A
+   * headline search must read every headline to count exactly; a page that only needs to say
+   * "more than 1,000" can stop early.
+   */
+  searchCountCap?: number;
   status?: StoryStatus;
   deskSlug?: string;
   q?: string;
@@ -210,26 +216,52 @@ export class StoriesService {
     return rows.map((r) => ({ id: r.id, kind: r.kind, text: r.text, version: r.version, createdAt: r.created_at }));
   }
 
-  async list(filter: StoryListFilter): Promise<{ items: Story[]; total: number }> {
+  /**
+   * A page of the newsroom's list, most recently updated first, and how many stories match.
+   *
+   * At 100,000 stories the rows are large (each holds its working copy), so the page is found
+   * on the list indexes alone (stories_newsroom_*_idx: update time, id and every filtered
+   * column, headline included) and only its rows are read whole. A headline search scans the
+   * headline index, not the table; its count stops at `searchCountCap` when given.
+   */
+  async list(filter: StoryListFilter): Promise<{ items: Story[]; total: number; totalCapped: boolean }> {
     let q = this.db.selectFrom('stories');
     if (filter.status) q = q.where('stories.status', '=', filter.status);
     if (filter.createdBy) q = q.where('stories.created_by', '=', filter.createdBy);
     if (filter.deskSlug) {
-      q = q.where('stories.desk_id', 'in', this.db.selectFrom('desks').select('id').where('slug', '=', filter.deskSlug));
+      const desk = await this.db.selectFrom('desks').select('id').where('slug', '=', filter.deskSlug).executeTakeFirst();
+      if (!desk) return { items: [], total: 0, totalCapped: false };
+      q = q.where('stories.desk_id', '=', desk.id);
     }
+    let total: number;
+    let totalCapped = false;
     if (filter.q) {
       const text = filter.q.toLowerCase();
       q = q.where((eb) => likeContains(eb.fn('lower', ['stories.headline']), text));
     }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q
-      .selectAll('stories')
+    const cap = filter.q ? filter.searchCountCap : undefined;
+    if (cap !== undefined) {
+      const n = await this.db
+        .selectFrom(q.select('stories.id').limit(cap + 1).as('m'))
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      total = Math.min(Number(n.n), cap);
+      totalCapped = Number(n.n) > cap;
+    } else {
+      total = Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    }
+    const ids = await q
+      .select('stories.id')
       .orderBy('stories.updated_at', 'desc')
       .orderBy('stories.id', 'desc')
       .limit(filter.limit)
       .offset(filter.offset)
       .execute();
-    return { items: await this.hydrate(rows), total: Number(total.n) };
+    if (ids.length === 0) return { items: [], total, totalCapped };
+    const rows = await this.db.selectFrom('stories').selectAll().where('id', 'in', ids.map((r) => r.id)).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const ordered = ids.map((r) => byId.get(r.id)).filter((r): r is StoryRow => r !== undefined);
+    return { items: await this.hydrate(ordered), total, totalCapped };
   }
 
   private async userEmails(ids: Array<string | null>): Promise<Map<string, string>> {

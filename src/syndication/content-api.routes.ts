@@ -29,10 +29,10 @@ import { typeboxValidatorCompiler } from '../api/validation.js';
 import { ErrorResponse } from '../api/schemas.js';
 import { CANCEL_GRACE_DAYS, decodeCursor, encodeCursor, notAvailable, START, type AccessGrants } from './access.js';
 import { inForce, licenseDate, type License } from '../licensing/licenses.js';
-import { deliver } from './delivery.js';
+import { jsonArray, NinjsCache, RecentReceipts } from './ninjs-cache.js';
 import { recordReceipts } from '../notices/ledger.js';
 import { registerAcknowledgeApi } from '../notices/acknowledge.js';
-import { NINJS_22_SCHEMA, NINJS_31_SCHEMA, toNinjs, type NinjsVersion } from './ninjs.js';
+import { NINJS_22_SCHEMA, NINJS_31_SCHEMA, type NinjsVersion } from './ninjs.js';
 import { registerWebhookApi } from '../webhooks/api.routes.js';
 
 export const DEFAULT_LIMIT = 20;
@@ -213,6 +213,12 @@ export async function registerContentApi(app: FastifyInstance, services: Service
     await limiter.call(app, request, reply);
   };
   const knownKeys = new KnownKeys();
+  const documents = new NinjsCache();
+  const receipts = new RecentReceipts();
+  const record = async (request: FastifyRequest, partnerId: string, items: Array<{ storyId: string; version: string }>) => {
+    const due = receipts.due(partnerId, 'api', items);
+    if (due.length > 0) await recordReceipts(services.database.db, request.log, partnerId, 'api', due);
+  };
 
   app.addHook('onRequest', async (request, reply) => {
     const key = bearer(request);
@@ -310,10 +316,18 @@ export async function registerContentApi(app: FastifyInstance, services: Service
       const refused = await licenseRefusal(services, partner, grants, access.now(), true);
       if (refused) throw refused;
       const page = await access.changes(grants, cursor, query.limit ?? DEFAULT_LIMIT, { deskId, tagName, q });
-      const deliveries = await deliver(services, partner, page.entries, access.now());
-      await recordReceipts(services.database.db, request.log, partner.id, 'api', deliveries.map((d) => ({ storyId: d.entry.storyId, version: d.entry.version })));
+      const docs = await documents.documents(services, partner, page.entries, version, access.now());
+      await record(request, partner.id, docs.map((d) => ({ storyId: d.entry.storyId, version: d.entry.version })));
       reply.type('application/json; charset=utf-8');
-      return { ninjsVersion: version, items: deliveries.map((d) => toNinjs(version, d.ninjs)), next: encodeCursor(page.next), more: page.more };
+      // The same text JSON.stringify would make of { ninjsVersion, items, next, more }, joined
+      // from the documents' cached JSON instead of serialising them again.
+      return reply.send(
+        Buffer.concat([
+          Buffer.from(`{"ninjsVersion":${JSON.stringify(version)},"items":[`),
+          ...jsonArray(docs),
+          Buffer.from(`],"next":${JSON.stringify(encodeCursor(page.next))},"more":${page.more}}`),
+        ]),
+      );
     },
   );
 
@@ -349,11 +363,11 @@ export async function registerContentApi(app: FastifyInstance, services: Service
         if (idle) throw await licenseNotInForce(services, idle, now);
         throw notAvailable();
       }
-      const [delivery] = await deliver(services, partner, [entry], access.now());
-      if (!delivery) throw notAvailable();
-      await recordReceipts(services.database.db, request.log, partner.id, 'api', [{ storyId: entry.storyId, version: entry.version }]);
+      const [doc] = await documents.documents(services, partner, [entry], version, access.now());
+      if (!doc) throw notAvailable();
+      await record(request, partner.id, [{ storyId: entry.storyId, version: entry.version }]);
       reply.type(`application/json; charset=utf-8; profile="${schemaOf(version)}"`);
-      return toNinjs(version, delivery.ninjs);
+      return reply.send(doc.json);
     },
   );
 

@@ -18,6 +18,8 @@ import { StoriesListPage, type StoriesFilter } from '../pages/stories-list.js';
 import { StoryEditorPage, WithdrawConfirmPage, type EditorValues } from '../pages/story-editor.js';
 
 const PAGE_SIZE = 25;
+/** A headline search counts this many matches at most (see StoriesService.list). */
+const SEARCH_COUNT_CAP = 1000;
 const STATUSES: readonly StoryStatus[] = ['draft', 'scheduled', 'published', 'withdrawn'];
 export const DEFAULT_UPDATE_NOTE = 'This story has been updated.';
 
@@ -256,7 +258,7 @@ export function storyHandlers(services: Services) {
         page: Math.max(1, Math.min(10_000, Number.parseInt(query(request, 'page'), 10) || 1)),
       };
       const ownOnly = !can(s.actor, 'story.edit.any');
-      const [{ items, total }, desks] = await Promise.all([
+      const [{ items, total, totalCapped }, desks] = await Promise.all([
         services.stories.list({
           status: filter.status || undefined,
           deskSlug: filter.desk || undefined,
@@ -264,6 +266,7 @@ export function storyHandlers(services: Services) {
           createdBy: ownOnly ? s.user.id : undefined,
           limit: PAGE_SIZE,
           offset: (filter.page - 1) * PAGE_SIZE,
+          searchCountCap: SEARCH_COUNT_CAP,
         }),
         services.desks.list(),
       ]);
@@ -275,7 +278,8 @@ export function storyHandlers(services: Services) {
         <StoriesListPage
           stories={items}
           total={total}
-          pages={Math.max(1, Math.ceil(total / PAGE_SIZE))}
+          totalCapped={totalCapped}
+          pages={Math.max(1, Math.ceil(total / PAGE_SIZE), totalCapped && items.length === PAGE_SIZE ? filter.page + 1 : 0)}
           filter={filter}
           desks={desks}
           ownOnly={ownOnly}

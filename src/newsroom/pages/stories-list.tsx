@@ -13,6 +13,8 @@ export interface StoriesFilter {
 export interface StoriesListProps {
   stories: Story[];
   total: number;
+  /** The count stopped at `total` (a headline search): there are more. */
+  totalCapped?: boolean;
   pages: number;
   filter: StoriesFilter;
   desks: Desk[];
@@ -85,7 +87,7 @@ export function StoriesListPage(props: StoriesListProps) {
         </div>
       </form>
       <p class="result-count" role="status">
-        {props.total === 1 ? '1 story' : `${props.total} stories`}
+        {props.totalCapped ? `More than ${props.total.toLocaleString('en-US')} stories` : props.total === 1 ? '1 story' : `${props.total} stories`}
         {filtered ? ' match' : ''}
         {props.ownOnly ? ' (only stories you created)' : ''}
       </p>

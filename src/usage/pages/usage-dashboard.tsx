@@ -243,14 +243,14 @@ export function UsageDashboard({ filter, summary, errors, options, ownOnly, byLi
                             {p.headline}
                             <span class="cell-sub">{p.outlet}</span>
                           </td>
-                          <td class="num">{formatCount(p.views)}</td>
-                          <td class="nowrap">
+                          <td class="num" data-label="Views">{formatCount(p.views)}</td>
+                          <td class="nowrap" data-label="First seen">
                             <Time iso={p.firstSeen} />
                           </td>
-                          <td class="nowrap">
+                          <td class="nowrap" data-label="Last seen">
                             <Time iso={p.lastSeen} />
                           </td>
-                          <td>
+                          <td data-label="Attribution">
                             <span class={`usage-check usage-check-${p.checkStatus}`}>{CHECK_LABELS[p.checkStatus] ?? p.checkStatus}</span>
                             {reasons.length > 0 && (
                               <ul class="usage-reasons">
