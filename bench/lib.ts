@@ -83,7 +83,9 @@ export async function startFreewire(extraEnv: Record<string, string> = {}, opts:
   const port = await freePort();
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'freewire-bench-'));
-  const args = [path.join(ROOT, 'bin/freewire.js'), 'start'];
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under the benchmark's load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, path.join(ROOT, 'bin/freewire.js'), 'start'];
   const core = opts.pin === undefined ? SERVER_CORE : opts.pin;
   const pinned = core !== null && canPin;
   const proc = spawn(pinned ? '/usr/bin/taskset' : process.execPath, pinned ? ['-c', String(core), process.execPath, ...args] : args, {

@@ -2,7 +2,7 @@
  * How long `npm start` takes to answer its first request, and how much memory the server holds
  * idle, against a bare node:http server started the same way.
  *
- *   npm run bench:startup
+ *   npm run bench:startup [-- --data-dir DIR]
  *
  * Freewire runs exactly as `npm start` runs it: `node bin/freewire.js start` with the shipped
  * defaults (logging included), on a data dir created once by an unmeasured first start (migrations,
@@ -13,14 +13,16 @@
  * to one core and this process to the other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureBuilt } from '../scripts/build.mjs';
-import { canPin, freePort, pinSelf, ROOT } from './lib.js';
+import { canPin, freePort, load, pinSelf, ROOT } from './lib.js';
 
 const RUNS = 5;
+const LOAD_SECONDS = 10;
+const STORY_SAMPLE = 2000;
 const SETTLE_MS = 2000;
 const IDLE_WAIT_MS = 120_000;
 /** After the first drop in RSS, how long it must hold still to count as idle. */
@@ -118,13 +120,16 @@ const compiled = ensureBuilt(ROOT);
 if (!compiled) throw new Error('no compiled build: the measurement would be of tsx, not of npm start');
 pinSelf(SERVER_CORE === 1 ? 0 : 1);
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'freewire-startup-'));
+// `--data-dir DIR`: measure on an existing data dir (e.g. one with 100,000 demo stories from
+// `npx freewire demo --stories 100000`), and also the memory under the story-page load there.
+const given = process.argv.includes('--data-dir') ? process.argv[process.argv.indexOf('--data-dir') + 1] : undefined;
+const dataDir = given ?? mkdtempSync(path.join(tmpdir(), 'freewire-startup-'));
 const freewireArgs = [path.join(ROOT, 'bin/freewire.js'), 'start'];
 const baseEnv = { ...process.env, FREEWIRE_HOST: '127.0.0.1', FREEWIRE_DATA_DIR: dataDir };
 const bareArgs = ['-e', `require('node:http').createServer((q, s) => s.end('{"status":"ok"}')).listen(Number(process.env.PORT), '127.0.0.1')`];
 try {
   const first = await measure(freewireArgs, baseEnv, '/healthz');
-  console.log(`first start (fresh data dir: migrations, demo content, first admin): ${first.ms.toFixed(0)} ms`);
+  console.log(given ? `first start on ${given}: ${first.ms.toFixed(0)} ms` : `first start (fresh data dir: migrations, demo content, first admin): ${first.ms.toFixed(0)} ms`);
 
   const freewire: Run[] = [];
   const bare: Run[] = [];
@@ -149,6 +154,46 @@ try {
       ? `RSS idle: ${idle.idleMb!.toFixed(0)} MB (memory reducer ran ${(idle.idleAfterMs / 1000).toFixed(0)} s after first answer)`
       : `RSS idle: ${idle.idleMb!.toFixed(0)} MB (no reduction within ${IDLE_WAIT_MS / 1000} s)`,
   );
+  if (given) await memoryUnderLoad();
 } finally {
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!given) rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Peak RSS while wrk loads story pages for LOAD_SECONDS (sampled every 100 ms): one story, as
+ * bench/story-page does, then STORY_SAMPLE different stories in turn, as readers spread over an
+ * archive would (the page cache then holds up to its byte cap).
+ */
+async function memoryUnderLoad(): Promise<void> {
+  const port = await freePort();
+  const { proc, stderr } = spawnPinned(freewireArgs, { ...baseEnv, PORT: String(port) });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await firstAnswer(`${base}/healthz`, proc, stderr, performance.now());
+    const sitemap = await (await fetch(`${base}/sitemaps/stories-1.xml`)).text();
+    const stories = [...sitemap.matchAll(/<loc>[^<]*?(\/stories\/[a-z0-9-]+)<\/loc>/g)].map((m) => m[1]!).slice(0, STORY_SAMPLE);
+    if (stories.length === 0) throw new Error('no stories in /sitemaps/stories-1.xml');
+    const peakDuring = async (script: string | undefined, target: string): Promise<{ peak: number; rps: number }> => {
+      let peak = rssMb(proc.pid!);
+      const timer = setInterval(() => (peak = Math.max(peak, rssMb(proc.pid!))), 100);
+      try {
+        const r = await load(target, { seconds: LOAD_SECONDS, connections: 50, luaScript: script });
+        return { peak, rps: r.requestsPerSec };
+      } finally {
+        clearInterval(timer);
+      }
+    };
+    const before = rssMb(proc.pid!);
+    const one = await peakDuring(undefined, `${base}${stories[0]}`);
+    const file = path.join(tmpdir(), `freewire-stories-${process.pid}.lua`);
+    writeFileSync(file, `local paths = { ${stories.map((s) => JSON.stringify(s)).join(', ')} }\nlocal n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format("GET", paths[(n % #paths) + 1])\nend\n`);
+    try {
+      const many = await peakDuring(file, base);
+      console.log(`RSS under load on ${given}: ${before.toFixed(0)} MB before; peak ${one.peak.toFixed(0)} MB under one story page (${one.rps.toFixed(0)} req/s, ${LOAD_SECONDS} s); peak ${many.peak.toFixed(0)} MB under ${stories.length} different story pages in turn (${many.rps.toFixed(0)} req/s)`);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  } finally {
+    await stop(proc);
+  }
 }
