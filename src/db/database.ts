@@ -56,6 +56,35 @@ export function openSqlite(file: string): SQLite.Database {
   return handle;
 }
 
+/** Distinct SQL texts kept prepared; queries with IN lists of many lengths make more, the oldest go first. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The handle as Kysely sees it, with prepared statements kept by SQL text. Kysely prepares every
+ * query afresh, and preparing (parsing and planning) cost as much as running the query on the
+ * hot read paths. Reuse is safe here: better-sqlite3 runs a statement to completion synchronously
+ * (Kysely's streaming, which would hold one open, is not used), and SQLite re-prepares a
+ * statement by itself after a schema change.
+ */
+function withStatementCache(handle: SQLite.Database): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string): SQLite.Statement {
+      let stmt = statements.get(sql);
+      if (stmt) {
+        // Most recently used last, so the first key is the one to drop.
+        statements.delete(sql);
+      } else {
+        stmt = handle.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sql, stmt);
+      return stmt;
+    },
+    close: () => handle.close(),
+  };
+}
+
 export function createDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
     const pg = postgres();
@@ -75,7 +104,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
   }
   const file = opts.sqliteFile ?? path.join(opts.dataDir ?? './data', 'freewire.db');
   const handle = openSqlite(file);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   return {
     db,
     dialect: dialectHelpers('sqlite'),
