@@ -55,11 +55,17 @@ if (unique.length === 0) {
   process.exit(1);
 }
 
-// Concurrency 1: test files share one PostgreSQL server (each creates its own databases, but
-// they still compete for it) and the CI machine has 2 cores. Running files one at a time keeps
-// timings predictable and failures readable. If the suite becomes too slow, raise this (2 is
-// the sensible next step) before reaching for anything cleverer.
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...unique], {
+// Two test files at a time: each file creates its own databases (a temp SQLite file, its own
+// PostgreSQL database) and browser tests start their servers on free ports, so files do not
+// share state. Two matches the 2-core CI machine and roughly halves the suite's wall time, which
+// is what lets CI run the whole suite on two Node versions. FREEWIRE_TEST_CONCURRENCY overrides
+// it (1 gives predictable timings and interleaving-free output when chasing a failure).
+const concurrency = process.env.FREEWIRE_TEST_CONCURRENCY ?? '2';
+if (!/^[1-9]\d*$/.test(concurrency)) {
+  console.error(`test: FREEWIRE_TEST_CONCURRENCY must be a positive integer, got ${JSON.stringify(concurrency)}`);
+  process.exit(2);
+}
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...unique], {
   cwd: root,
   stdio: 'inherit',
 });
