@@ -39,6 +39,8 @@ const STORIES = Number((option('--stories') ?? '100000').replace(/[_,]/g, ''));
 const SECONDS = Number(option('--seconds') ?? '8');
 const POSTGRES = process.argv.includes('--postgres');
 const GIVEN_DIR = option('--data-dir');
+/** `--throughput-only`: part (a) alone, e.g. under a profiler (BENCH_NODE_ARGS). */
+const THROUGHPUT_ONLY = process.argv.includes('--throughput-only');
 const SAMPLES = 60;
 const ADMIN = 'admin@freewire.localhost';
 const DEMO_PARTNER = 'Tamarack Valley Herald';
@@ -169,7 +171,7 @@ try {
     const key = ((await created.json()) as { key: string }).key;
     const api = { authorization: `Bearer ${key}` };
 
-    console.log(`bench/api: ${STORIES.toLocaleString('en-US')} stories on ${POSTGRES ? 'PostgreSQL' : 'SQLite'}; ${setting()}; measured while the machine was shared`);
+    console.log(`bench/api: ${STORIES.toLocaleString('en-US')} stories on ${POSTGRES ? 'PostgreSQL' : 'SQLite'}; ${setting()}`);
 
     // (a) Throughput of the first page of 50, against bare node:http sending the same bytes.
     const pageUrl = `${base}/api/v1/stories?limit=50`;
@@ -189,60 +191,63 @@ try {
       await baseline.stop();
     }
 
-    // (b) Cursor polls. Walk the whole change list (100 a page) to learn the cursors a partner
-    // holds, then poll from a few pages behind the end and from the end.
-    console.log('Cursor polls (one at a time):');
-    const cursors: string[] = [];
-    let since = '';
-    const walkStart = performance.now();
-    const walk: number[] = [];
-    for (;;) {
-      const r = await timed(`${base}/api/v1/stories?limit=100${since ? `&since=${encodeURIComponent(since)}` : ''}`, api);
-      if (r.status !== 200) throw new Error(`poll: ${r.status} ${r.body.slice(0, 300)}`);
-      walk.push(r.ms);
-      const page = JSON.parse(r.body) as { next: string; more: boolean; items: unknown[] };
-      cursors.push(page.next);
-      since = page.next;
-      if (!page.more) break;
-    }
-    console.log(
-      `  catching up from the start: ${cursors.length} pages of 100 in ${((performance.now() - walkStart) / 1000).toFixed(1)} s ` +
-        `(p50 ${quantile(walk, 0.5).toFixed(1)} ms, p95 ${quantile(walk, 0.95).toFixed(1)} ms a page)`,
-    );
-    await latency('first poll (no cursor, limit=50)', pageUrl, api);
-    const behind = cursors[Math.max(0, cursors.length - 4)]!;
-    await latency('three pages behind (limit=50)', `${base}/api/v1/stories?limit=50&since=${encodeURIComponent(behind)}`, api);
-    await latency('caught up (limit=50)', `${base}/api/v1/stories?limit=50&since=${encodeURIComponent(since)}`, api);
+    if (!THROUGHPUT_ONLY) {
 
-    // (c) The newsroom, logged in as the admin.
-    const loginPage = await fetch(`${base}/newsroom/login`);
-    const csrfCookie = /fw_csrf=([^;]+)/.exec(loginPage.headers.get('set-cookie') ?? '')?.[1];
-    if (!csrfCookie) throw new Error('no CSRF cookie on the login page');
-    const login = await fetch(`${base}/newsroom/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: `fw_csrf=${csrfCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrfCookie, email: ADMIN, password }).toString(),
-    });
-    const session = /fw_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
-    if (!session) throw new Error(`login failed: ${login.status}`);
-    const staff = { cookie: `fw_session=${session}` };
-    const desks = (await (await fetch(`${base}/api/admin/desks`, { headers: adminHeaders })).json()) as { items: Array<{ slug: string }> };
-    const slug = desks.items[0]?.slug ?? 'news';
-    console.log('Newsroom (logged in as the admin, one request at a time):');
-    await latency('stories list', `${base}/newsroom/stories`, staff);
-    await latency('stories list, published', `${base}/newsroom/stories?status=published`, staff);
-    await latency(`stories list, desk ${slug}`, `${base}/newsroom/stories?desk=${encodeURIComponent(slug)}`, staff);
-    await latency('stories list, search "council"', `${base}/newsroom/stories?q=council`, staff);
-    await latency('stories list, page 200', `${base}/newsroom/stories?page=200`, staff);
-    await latency('stories list, last page', `${base}/newsroom/stories?page=${Math.ceil(STORIES / 25)}`, staff);
-    const usage = await timed(`${base}/newsroom/usage`, staff);
-    await latency('usage dashboard', `${base}/newsroom/usage`, staff);
-    const storyLink = /href="(\/newsroom\/usage\?[^"]*story=[^"]+)"/.exec(usage.body)?.[1]?.replace(/&amp;/g, '&');
-    const partnerLink = /href="(\/newsroom\/usage\?[^"]*partner=[^"]+)"/.exec(usage.body)?.[1]?.replace(/&amp;/g, '&');
-    if (storyLink) await latency('usage of its top story', `${base}${storyLink}`, staff);
-    if (partnerLink) await latency('usage of its top partner', `${base}${partnerLink}`, staff);
-    await latency('usage dashboard, last 366 days', `${base}/newsroom/usage?from=${new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)}`, staff);
+      // (b) Cursor polls. Walk the whole change list (100 a page) to learn the cursors a partner
+      // holds, then poll from a few pages behind the end and from the end.
+      console.log('Cursor polls (one at a time):');
+      const cursors: string[] = [];
+      let since = '';
+      const walkStart = performance.now();
+      const walk: number[] = [];
+      for (;;) {
+        const r = await timed(`${base}/api/v1/stories?limit=100${since ? `&since=${encodeURIComponent(since)}` : ''}`, api);
+        if (r.status !== 200) throw new Error(`poll: ${r.status} ${r.body.slice(0, 300)}`);
+        walk.push(r.ms);
+        const page = JSON.parse(r.body) as { next: string; more: boolean; items: unknown[] };
+        cursors.push(page.next);
+        since = page.next;
+        if (!page.more) break;
+      }
+      console.log(
+        `  catching up from the start: ${cursors.length} pages of 100 in ${((performance.now() - walkStart) / 1000).toFixed(1)} s ` +
+          `(p50 ${quantile(walk, 0.5).toFixed(1)} ms, p95 ${quantile(walk, 0.95).toFixed(1)} ms a page)`,
+      );
+      await latency('first poll (no cursor, limit=50)', pageUrl, api);
+      const behind = cursors[Math.max(0, cursors.length - 4)]!;
+      await latency('three pages behind (limit=50)', `${base}/api/v1/stories?limit=50&since=${encodeURIComponent(behind)}`, api);
+      await latency('caught up (limit=50)', `${base}/api/v1/stories?limit=50&since=${encodeURIComponent(since)}`, api);
+
+      // (c) The newsroom, logged in as the admin.
+      const loginPage = await fetch(`${base}/newsroom/login`);
+      const csrfCookie = /fw_csrf=([^;]+)/.exec(loginPage.headers.get('set-cookie') ?? '')?.[1];
+      if (!csrfCookie) throw new Error('no CSRF cookie on the login page');
+      const login = await fetch(`${base}/newsroom/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: `fw_csrf=${csrfCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrfCookie, email: ADMIN, password }).toString(),
+      });
+      const session = /fw_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
+      if (!session) throw new Error(`login failed: ${login.status}`);
+      const staff = { cookie: `fw_session=${session}` };
+      const desks = (await (await fetch(`${base}/api/admin/desks`, { headers: adminHeaders })).json()) as { items: Array<{ slug: string }> };
+      const slug = desks.items[0]?.slug ?? 'news';
+      console.log('Newsroom (logged in as the admin, one request at a time):');
+      await latency('stories list', `${base}/newsroom/stories`, staff);
+      await latency('stories list, published', `${base}/newsroom/stories?status=published`, staff);
+      await latency(`stories list, desk ${slug}`, `${base}/newsroom/stories?desk=${encodeURIComponent(slug)}`, staff);
+      await latency('stories list, search "council"', `${base}/newsroom/stories?q=council`, staff);
+      await latency('stories list, page 200', `${base}/newsroom/stories?page=200`, staff);
+      await latency('stories list, last page', `${base}/newsroom/stories?page=${Math.ceil(STORIES / 25)}`, staff);
+      const usage = await timed(`${base}/newsroom/usage`, staff);
+      await latency('usage dashboard', `${base}/newsroom/usage`, staff);
+      const storyLink = /href="(\/newsroom\/usage\?[^"]*story=[^"]+)"/.exec(usage.body)?.[1]?.replace(/&amp;/g, '&');
+      const partnerLink = /href="(\/newsroom\/usage\?[^"]*partner=[^"]+)"/.exec(usage.body)?.[1]?.replace(/&amp;/g, '&');
+      if (storyLink) await latency('usage of its top story', `${base}${storyLink}`, staff);
+      if (partnerLink) await latency('usage of its top partner', `${base}${partnerLink}`, staff);
+      await latency('usage dashboard, last 366 days', `${base}/newsroom/usage?from=${new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)}`, staff);
+    }
   } finally {
     await server.stop();
   }
