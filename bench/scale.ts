@@ -61,9 +61,13 @@ async function prepare(env: Record<string, string>, dataDir: string, fresh: bool
 
 async function timed(url: string, init?: RequestInit): Promise<{ ms: number; status: number; body: string }> {
   const t0 = performance.now();
-  const res = await fetch(url, { redirect: 'manual', ...init });
-  const body = await res.text();
-  return { ms: performance.now() - t0, status: res.status, body };
+  try {
+    const res = await fetch(url, { redirect: 'manual', ...init });
+    const body = await res.text();
+    return { ms: performance.now() - t0, status: res.status, body };
+  } catch (err) {
+    throw new Error(`${url}: ${(err as Error).message} (${String((err as { cause?: unknown }).cause)})`);
+  }
 }
 
 interface Kind {
