@@ -2,7 +2,7 @@
  * buildApp(deps) assembles the HTTP application. It never listens: tests drive it with
  * app.inject(), and src/main.ts listens.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
@@ -20,6 +20,7 @@ import { registerAdminApi } from './api/admin.routes.js';
 import { registerApiDocs } from './api/docs.js';
 import { loadStaff } from './http/auth.js';
 import { SecretPaths } from './http/log-redaction.js';
+import { AccessLog, BufferedLog } from './http/access-log.js';
 import { registerPartnerReviewRoutes } from './partners/newsroom.routes.js';
 import { registerLicenseProfileRoutes } from './license-profiles/newsroom.routes.js';
 import { registerUsageNewsroomRoutes } from './usage/newsroom.routes.js';
@@ -46,14 +47,19 @@ export interface AppDeps {
   logStream?: { write(line: string): void };
 }
 
+const logsInfo = (level: string): boolean => level === 'info' || level === 'debug' || level === 'trace';
+
 export async function buildApp({ services, logger = true, logStream }: AppDeps): Promise<FastifyInstance> {
   const { config } = services;
   const secretPaths = new SecretPaths();
+  // Tests pass their own sink; a running server writes to stdout through one buffered,
+  // asynchronous destination shared by the application log and the access log.
+  const destination = logger ? (logStream ?? new BufferedLog()) : undefined;
   const app = Fastify({
-    logger: logger
+    logger: destination
       ? {
           level: config.logLevel,
-          ...(logStream ? { stream: logStream } : {}),
+          stream: destination,
           // Never log secrets or addresses: tokens travel in headers and cookies, and the tip
           // line promises sources that their address is not recorded. Query strings are dropped;
           // secret path segments (feed, invitation and pixel tokens) become [redacted].
@@ -66,6 +72,9 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
           hooks: { streamWrite: (line: string) => secretPaths.redactText(line) },
         }
       : false,
+    // One access line per request instead of Fastify's two (src/http/access-log.ts). Errors are
+    // still logged: the error handler writes every 5xx itself (src/http/error-handler.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // FREEWIRE_TRUST_PROXY as a function (see src/http/trust-proxy.ts): request.ip is then the
     // rightmost untrusted address, never the leftmost X-Forwarded-For entry.
     trustProxy: trustFunction(config.trustProxy),
@@ -79,6 +88,16 @@ export async function buildApp({ services, logger = true, logStream }: AppDeps):
 
   // Every route, in every scope, passes the secret-path check as it is added.
   app.addHook('onRoute', (route) => secretPaths.checkRoute(route.url, route.config?.secretParams));
+
+  const accessLog = new AccessLog(destination ?? { write: () => undefined }, destination !== undefined && logsInfo(app.log.level), secretPaths);
+  app.decorate('accessLog', accessLog);
+  // Routes that opt out of the log (logLevel 'silent': the pixel, /metrics) have a silent request logger.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (accessLog.enabled && logsInfo(request.log.level)) {
+      accessLog.write({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime });
+    }
+    done();
+  });
 
   app.decorateRequest('staff', null);
   app.decorateRequest('apiUser', null);

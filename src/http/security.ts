@@ -34,16 +34,26 @@ export const TIP_CONTENT_SECURITY_POLICY = [
 /** The API docs page loads Swagger UI, which needs inline styles. */
 export const DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
 
+const COMMON_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'strict-origin-when-cross-origin' } as const;
+const HTML_HEADERS = { 'X-Frame-Options': 'DENY', 'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()' } as const;
+
+/**
+ * The security headers a response of this content type gets, for responses sent outside
+ * Fastify's hooks (the front door's cached pages). The same values as the onSend hook below.
+ */
+export function securityHeadersFor(contentType: string): Record<string, string> {
+  if (!contentType.startsWith('text/html')) return { ...COMMON_HEADERS };
+  return { ...COMMON_HEADERS, 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...HTML_HEADERS };
+}
+
 export function registerSecurityHeaders(app: FastifyInstance): void {
   // Callback style: this runs on every response, and an async hook costs a promise each time.
   app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'strict-origin-when-cross-origin');
+    reply.headers(COMMON_HEADERS);
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html')) {
       if (!reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-      reply.header('X-Frame-Options', 'DENY');
-      reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+      reply.headers(HTML_HEADERS);
     }
     done(null, payload);
   });

@@ -9,7 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { securityHeadersFor } from '../http/security.js';
 
 /** What a page renderer produces. */
 export interface Rendered {
@@ -22,6 +24,8 @@ export interface Rendered {
   link?: string;
   /** For content that goes stale with time rather than with a change (the news sitemap). */
   ttlMs?: number;
+  /** The route pattern that rendered it ("/stories/:slug"), for metrics when the front door sends it. */
+  route?: string;
 }
 
 type Encoding = 'br' | 'gzip' | 'identity';
@@ -40,6 +44,9 @@ export class CachedPage {
   private readonly link: string | undefined;
   private readonly headers: Partial<Record<Encoding, Record<string, string>>> = {};
   private readonly encoded: Partial<Record<'br' | 'gzip', Buffer | null>> = {};
+  readonly route: string | undefined;
+  /** Per encoding: headersFor() plus the security headers, for sending outside Fastify. */
+  private readonly doorHeaders: Partial<Record<Encoding, Record<string, string>>> = {};
   /** Called with the extra bytes when a compressed variant is added, so the cache can account for them. */
   onGrow: (bytes: number) => void = () => undefined;
 
@@ -50,6 +57,7 @@ export class CachedPage {
     this.hash = createHash('sha256').update(this.body).digest('base64url').slice(0, 27);
     this.cacheControl = r.cacheControl ?? 'public, max-age=60';
     this.link = r.link;
+    this.route = r.route;
     this.expiresAt = r.ttlMs === undefined ? Infinity : now + r.ttlMs;
   }
 
@@ -102,6 +110,20 @@ export class CachedPage {
       if (encoding !== 'identity') h['content-encoding'] = encoding;
       if (this.link) h.link = this.link;
       this.headers[encoding] = h;
+    }
+    return h;
+  }
+
+  /**
+   * Everything Fastify sends with this page for `encoding` but content-length: headersFor() and
+   * the security headers its onSend hook adds, for answering from the front door.
+   */
+  doorHeadersFor(encoding: Encoding): Record<string, string> {
+    let h = this.doorHeaders[encoding];
+    if (!h) {
+      h = { ...this.headersFor(encoding) };
+      for (const [name, value] of Object.entries(securityHeadersFor(this.type))) h[name.toLowerCase()] = value;
+      this.doorHeaders[encoding] = h;
     }
     return h;
   }
@@ -182,6 +204,14 @@ export class PageCache {
   }
 
   /**
+   * get() for the front door. The same rules; a miss is not counted because the request then goes
+   * on to its route, which counts it.
+   */
+  peek(key: string, generation: number): CachedPage | undefined {
+    return this.get(key, generation);
+  }
+
+  /**
    * The cached page, or the result of render() stored for next time. Concurrent misses for the
    * same key share one render, so a burst of readers on a fresh story costs one set of queries.
    */
@@ -256,4 +286,29 @@ export function sendPage(request: FastifyRequest, reply: FastifyReply, page: Cac
     return reply.code(304).send();
   }
   return reply.code(page.status).send(body);
+}
+
+/**
+ * The front door's sendPage (src/http/front-door.ts): the same answer written straight to
+ * node:http. Returns the status sent.
+ */
+export function writePage(req: IncomingMessage, res: ServerResponse, page: CachedPage): number {
+  let encoding = preferredEncoding(req.headers['accept-encoding']);
+  let body: Buffer = page.body;
+  if (encoding !== 'identity') {
+    const packed = page.variant(encoding);
+    if (packed) body = packed;
+    else encoding = 'identity';
+  }
+  const headers = page.doorHeadersFor(encoding);
+  const inm = req.headers['if-none-match'];
+  if (page.status === 200 && inm !== undefined && page.matches(inm)) {
+    res.writeHead(304, headers);
+    res.end();
+    return 304;
+  }
+  res.setHeader('content-length', body.length);
+  res.writeHead(page.status, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+  return page.status;
 }

@@ -8,7 +8,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
-import { PageCache, sendPage, type Rendered } from './page-cache.js';
+import { PageCache, sendPage, writePage, type Rendered } from './page-cache.js';
+import { FrontDoor } from '../http/front-door.js';
 import { parsePage, pagePath, queryValue } from './paging.js';
 import { renderHome } from './pages/home.js';
 import { renderDesk } from './pages/desk.js';
@@ -41,39 +42,36 @@ export function registerSiteRoutes(app: FastifyInstance, services: Services, opt
    * A GET handler answered from `cache` under `keyOf(request)`, rendering on a miss. A hit stays
    * synchronous (no promise, no await): this is the path every cached page view takes.
    */
-  function cached(cache: PageCache, keyOf: (request: Req) => string, render: (request: Req) => Promise<Rendered> | Rendered) {
+  function cached(route: string, cache: PageCache, keyOf: (request: Req) => string, render: (request: Req) => Promise<Rendered> | Rendered) {
     return (request: Req, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
       const generation = services.changes.current();
       const key = keyOf(request);
       const hit = cache.get(key, generation);
       if (hit) return sendPage(request, reply, hit);
-      return cache.getOrRender(key, generation, async () => render(request)).then((page) => sendPage(request, reply, page));
+      return cache.getOrRender(key, generation, async () => ({ ...(await render(request)), route })).then((page) => sendPage(request, reply, page));
     };
   }
+  const serve = (route: string, cache: PageCache, keyOf: (request: Req) => string, render: (request: Req) => Promise<Rendered> | Rendered) =>
+    app.get(route, cached(route, cache, keyOf, render));
 
   const html = (body: string, status = 200): Rendered => ({ type: HTML, body, status });
   const page = (request: Req) => parsePage(request.query);
   const slug = (request: Req) => request.params.slug ?? '';
 
   // ---- pages ----------------------------------------------------------------------------------
-  app.get('/', cached(pages, (r) => pagePath('/', page(r)), async (r) => html(await renderHome(services, page(r)))));
-  app.get('/desk/:slug', cached(pages, (r) => pagePath(`/desk/${slug(r)}`, page(r)), async (r) => html(await renderDesk(services, slug(r), page(r)))));
-  app.get('/author/:slug', cached(pages, (r) => pagePath(`/author/${slug(r)}`, page(r)), async (r) => html(await renderAuthor(services, slug(r), page(r)))));
-  app.get('/tag/:slug', cached(pages, (r) => pagePath(`/tag/${slug(r)}`, page(r)), async (r) => html(await renderTag(services, slug(r), page(r)))));
-  app.get(
-    '/stories/:slug',
-    cached(pages, (r) => `/stories/${slug(r)}`, async (r) => {
-      const story = await renderStory(services, slug(r));
-      return html(story.html, story.status);
-    }),
-  );
-  app.get(
+  serve('/', pages, (r) => pagePath('/', page(r)), async (r) => html(await renderHome(services, page(r))));
+  serve('/desk/:slug', pages, (r) => pagePath(`/desk/${slug(r)}`, page(r)), async (r) => html(await renderDesk(services, slug(r), page(r))));
+  serve('/author/:slug', pages, (r) => pagePath(`/author/${slug(r)}`, page(r)), async (r) => html(await renderAuthor(services, slug(r), page(r))));
+  serve('/tag/:slug', pages, (r) => pagePath(`/tag/${slug(r)}`, page(r)), async (r) => html(await renderTag(services, slug(r), page(r))));
+  serve('/stories/:slug', pages, (r) => `/stories/${slug(r)}`, async (r) => {
+    const story = await renderStory(services, slug(r));
+    return html(story.html, story.status);
+  });
+  serve(
     '/search',
-    cached(
-      searches,
-      (r) => searchPath(normaliseQuery(queryValue(r.query, 'q')), page(r)),
-      async (r) => html(await renderSearch(services, normaliseQuery(queryValue(r.query, 'q')), page(r))),
-    ),
+    searches,
+    (r) => searchPath(normaliseQuery(queryValue(r.query, 'q')), page(r)),
+    async (r) => html(await renderSearch(services, normaliseQuery(queryValue(r.query, 'q')), page(r))),
   );
 
   // ---- feeds ----------------------------------------------------------------------------------
@@ -83,29 +81,49 @@ export function registerSiteRoutes(app: FastifyInstance, services: Services, opt
     ['feed.json', 'json'],
   ];
   for (const [file, format] of FEEDS) {
-    const feed = (keyOf: (r: Req) => string, scope: (r: Req) => FeedScope) => cached(pages, keyOf, (r) => renderFeed(services, scope(r), format));
-    app.get(`/${file}`, feed(() => `/${file}`, () => ({ kind: 'site' })));
-    app.get(`/desk/:slug/${file}`, feed((r) => `/desk/${slug(r)}/${file}`, (r) => ({ kind: 'desk', slug: slug(r) })));
-    app.get(`/author/:slug/${file}`, feed((r) => `/author/${slug(r)}/${file}`, (r) => ({ kind: 'author', slug: slug(r) })));
+    const feed = (route: string, keyOf: (r: Req) => string, scope: (r: Req) => FeedScope) => serve(route, pages, keyOf, (r) => renderFeed(services, scope(r), format));
+    feed(`/${file}`, () => `/${file}`, () => ({ kind: 'site' }));
+    feed(`/desk/:slug/${file}`, (r) => `/desk/${slug(r)}/${file}`, (r) => ({ kind: 'desk', slug: slug(r) }));
+    feed(`/author/:slug/${file}`, (r) => `/author/${slug(r)}/${file}`, (r) => ({ kind: 'author', slug: slug(r) }));
   }
 
   // ---- crawlers -------------------------------------------------------------------------------
-  app.get('/sitemap.xml', cached(pages, () => '/sitemap.xml', () => renderSitemap(services, perSitemap)));
+  serve('/sitemap.xml', pages, () => '/sitemap.xml', () => renderSitemap(services, perSitemap));
   // Unknown names share one key, so made-up file names cannot fill the cache.
   const sitemapChild = (r: Req) => parseSitemapChild(r.params.file ?? '');
-  app.get(
+  serve(
     '/sitemaps/:file',
-    cached(
-      pages,
-      (r) => {
-        const child = sitemapChild(r);
-        return child ? `/sitemaps/${child.kind === 'pages' ? 'pages' : `stories-${child.n}`}.xml` : '/sitemaps/?';
-      },
-      (r) => renderSitemapChild(services, sitemapChild(r), perSitemap),
-    ),
+    pages,
+    (r) => {
+      const child = sitemapChild(r);
+      return child ? `/sitemaps/${child.kind === 'pages' ? 'pages' : `stories-${child.n}`}.xml` : '/sitemaps/?';
+    },
+    (r) => renderSitemapChild(services, sitemapChild(r), perSitemap),
   );
-  app.get('/news-sitemap.xml', cached(pages, () => '/news-sitemap.xml', () => renderNewsSitemap(services)));
-  app.get('/robots.txt', cached(pages, () => '/robots.txt', () => renderRobots(services)));
+  serve('/news-sitemap.xml', pages, () => '/news-sitemap.xml', () => renderNewsSitemap(services));
+  serve('/robots.txt', pages, () => '/robots.txt', () => renderRobots(services));
+
+  // ---- the front door ------------------------------------------------------------------------
+  // A request whose URL is exactly a cached page's key (no query string, no escapes, no trailing
+  // slash: the form the site links to) is answered from the cache before Fastify routes it, with
+  // the same headers (src/http/front-door.ts). Anything else takes the routes above, which fill
+  // the cache.
+  const { metrics } = services;
+  const accessLog = app.accessLog;
+  FrontDoor.of(app).add((req, res) => {
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const url = req.url;
+    if (url === undefined || url.includes('?')) return false;
+    const started = performance.now();
+    const page = pages.peek(url, services.changes.current());
+    if (!page || page.route === undefined) return false;
+    const status = writePage(req, res, page);
+    const ms = performance.now() - started;
+    if (metrics.enabled) metrics.observeRequest(method, page.route, status, ms);
+    accessLog.write({ method, url, status, ms });
+    return true;
+  });
 
   // ---- files ----------------------------------------------------------------------------------
   app.get('/media/:id', mediaHandler(services));

@@ -19,6 +19,7 @@
  * same function.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FrontDoor } from '../http/front-door.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import { clientAddress, trustFunction } from '../http/trust-proxy.js';
@@ -170,13 +171,7 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
     },
   );
 
-  // ---- the fast door --------------------------------------------------------------------------
-
-  let closing = false;
-  app.addHook('preClose', async () => {
-    // From here on Fastify answers (503 while closing), so no hit is counted after the final flush.
-    closing = true;
-  });
+  // ---- the front door (src/http/front-door.ts) --------------------------------------------------
 
   // The same rule, and so the same address, as Fastify's request.ip (src/http/trust-proxy.ts).
   const trust = trustFunction(config.trustProxy);
@@ -187,22 +182,22 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
     res.end(req.method === 'HEAD' ? undefined : TRANSPARENT_GIF);
   };
 
-  const server = app.server;
-  const fastifyHandlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
-  const [fastifyHandler] = fastifyHandlers;
-  if (fastifyHandlers.length === 1 && fastifyHandler) {
-    server.removeListener('request', fastifyHandler);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const m = closing || (req.method !== 'GET' && req.method !== 'HEAD') ? null : FAST_PIXEL_URL.exec(req.url ?? '');
-      if (!m) return fastifyHandler(req, res);
-      if (req.method === 'HEAD') return answer(req, res);
-      let pending: void | Promise<void> = undefined;
-      try {
-        pending = count(m[1]!, clientIp(req), req.headers['user-agent'], req.headers.referer);
-      } catch (err) {
-        lost(err);
-      }
-      if (!pending) return answer(req, res);
+  FrontDoor.of(app).add((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const m = FAST_PIXEL_URL.exec(req.url ?? '');
+    if (!m) return false;
+    if (req.method === 'HEAD') {
+      answer(req, res);
+      return true;
+    }
+    let pending: void | Promise<void> = undefined;
+    try {
+      pending = count(m[1]!, clientIp(req), req.headers['user-agent'], req.headers.referer);
+    } catch (err) {
+      lost(err);
+    }
+    if (!pending) answer(req, res);
+    else
       pending.then(
         () => answer(req, res),
         (err: unknown) => {
@@ -210,6 +205,6 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
           answer(req, res);
         },
       );
-    });
-  }
+    return true;
+  });
 }

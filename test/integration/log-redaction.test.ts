@@ -80,7 +80,7 @@ forEachDialect('request and error logs never contain feed, invitation or pixel t
     }
 
     const log = lines.join('');
-    assert.match(log, /incoming request/, 'the requests were logged');
+    assert.match(log, /"msg":"request"/, 'the requests were logged');
     assert.match(log, /"level":50/, 'the failure was logged as an error');
     assert.ok(log.includes(`/partners/feed/${REDACTED}/rss.xml`), 'the feed path is logged with its token redacted');
     assert.ok(log.includes(`/partners/invite/${REDACTED}`), 'the invitation path is logged with its token redacted');
