@@ -190,13 +190,15 @@ function postgresIndex(db: Kysely<DB>, limits: SearchLimits): SearchIndex {
       const estimate = Number(plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? Infinity);
       if (estimate > limits.countCap) {
         if (offset >= limits.countCap) return { storyIds: [], total: limits.countCap, more: true, ranked: false };
+        // This page, cut at countCap, and one more row to tell whether anything follows it.
+        const take = Math.min(limit, limits.countCap - offset);
         const rows = await sql<{ story_id: string }>`
           select ss.story_id from story_search ss join stories s on s.id = ss.story_id
           where s.status = 'published' and ss.document @@ ${query}
           order by s.published_at desc, s.id desc
-          limit ${Math.min(limit, limits.countCap - offset) + 1} offset ${offset}`.execute(db);
+          limit ${take + 1} offset ${offset}`.execute(db);
         const ids = rows.rows.map((r) => r.story_id);
-        const more = ids.length > limit;
+        const more = ids.length > take;
         if (more) ids.pop();
         // Only a lower bound is known: the results up to this page, and one more when the next
         // page has some (so the pager offers it), up to countCap like SQLite.
