@@ -157,11 +157,33 @@ export class PublicStories {
       if (total === 0 || offset >= total) return { items: [], total };
       ids = (await q.select(['id']).orderBy('published_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute()).map((r) => r.id);
     }
-    if (ids.length === 0) return { items: [], total };
+    return { items: await this.hydrate(ids), total };
+  }
+
+  /**
+   * A desk's newest live stories, without counting them (the home page's desk sections show no
+   * count): one walk of the desk index that stops after `limit` entries.
+   */
+  async newestOfDesk(deskId: string, limit: number): Promise<PublicStorySummary[]> {
+    const rows = await this.db
+      .selectFrom('stories')
+      .select('id')
+      .where('live_desk_id', '=', deskId)
+      .where('status', '=', 'published')
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return this.hydrate(rows.map((r) => r.id));
+  }
+
+  /** The summaries of the stories `ids`, in that order. */
+  private async hydrate(ids: string[]): Promise<PublicStorySummary[]> {
+    if (ids.length === 0) return [];
     const rows = await this.base().select([...this.listColumns()]).where('s.id', 'in', ids).execute();
     const order = new Map(ids.map((id, i) => [id, i]));
     rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    return { items: await this.summaries(rows), total };
+    return this.summaries(rows);
   }
 
   async bySlug(slug: string): Promise<StoryLookup> {
@@ -214,11 +236,7 @@ export class PublicStories {
   async searchStories(q: string, limit: number, offset: number): Promise<Page<PublicStorySummary>> {
     const hits = await this.search.search(q, limit, offset);
     const about = { total: hits.total, more: hits.more, ranked: hits.ranked };
-    if (hits.storyIds.length === 0) return { items: [], ...about };
-    const rows = await this.base().select([...this.listColumns()]).where('s.id', 'in', hits.storyIds).execute();
-    const order = new Map(hits.storyIds.map((id, i) => [id, i]));
-    rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    return { items: await this.summaries(rows), ...about };
+    return { items: await this.hydrate(hits.storyIds), ...about };
   }
 
   async tagBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | undefined> {
