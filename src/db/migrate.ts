@@ -18,7 +18,9 @@ import * as m20261203_1000_websub from './migrations/2026_12_03_1000_websub.js';
 import * as m20261203_1100_tip_line from './migrations/2026_12_03_1100_tip_line.js';
 import * as m20261203_1200_license_inquiries from './migrations/2026_12_03_1200_license_inquiries.js';
 import * as m20261203_1300_licenses from './migrations/2026_12_03_1300_licenses.js';
+import * as m20261203_1800_public_scale from './migrations/2026_12_03_1800_public_scale.js';
 import * as m20261203_1810_api_and_newsroom_scale from './migrations/2026_12_03_1810_api_and_newsroom_scale.js';
+import * as m20261203_1820_sitemap_scale from './migrations/2026_12_03_1820_sitemap_scale.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -41,7 +43,9 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_12_03_1100_tip_line', m20261203_1100_tip_line],
   ['2026_12_03_1200_license_inquiries', m20261203_1200_license_inquiries],
   ['2026_12_03_1300_licenses', m20261203_1300_licenses],
+  ['2026_12_03_1800_public_scale', m20261203_1800_public_scale],
   ['2026_12_03_1810_api_and_newsroom_scale', m20261203_1810_api_and_newsroom_scale],
+  ['2026_12_03_1820_sitemap_scale', m20261203_1820_sitemap_scale],
 ];
 
 const LOCK_ID = 727_274_001;

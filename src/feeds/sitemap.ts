@@ -15,22 +15,44 @@ function xmlContent(value: string): string {
   return xmlText(value).replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** URL characters that need no escaping in XML text (no `&`, `<`, `>`, control or non-ASCII characters). */
+const PLAIN_URL = /^[A-Za-z0-9\-._~:/?#[\]@!$'()*+,;=%]*$/;
+/** A UTC time as toISOString() writes it: RFC 3339 already once the fraction is cut. */
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z$/;
+
+function locText(url: string): string {
+  return PLAIN_URL.test(url) ? url : xmlContent(url);
+}
+
+function lastmodText(iso: string): string {
+  if (!ISO_UTC.test(iso)) return xmlContent(rfc3339(iso));
+  const dot = iso.indexOf('.');
+  return dot < 0 ? iso : `${iso.slice(0, dot)}Z`;
+}
+
 /**
  * sitemaps.org 0.9 `<urlset>` with `loc` and `lastmod`. Built as a string rather than a document
- * tree: a file may hold 50,000 URLs, and the tree took seconds to build for that many.
+ * tree: a file may hold tens of thousands of URLs, and the tree took seconds to build for 50,000.
+ * Story URLs and stored times almost never need escaping or reformatting, so two anchored tests
+ * spare each entry the escaping and date parsing (a tenth of a file's render at 50,000).
  */
 export function buildSitemap(entries: SitemapEntry[]): string {
   if (entries.length === 0) return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="${SITEMAP_NS}"/>`;
   const parts = [`<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="${SITEMAP_NS}">`];
   for (const entry of entries) {
-    parts.push(`  <url>\n    <loc>${xmlContent(entry.url)}</loc>\n    <lastmod>${xmlContent(rfc3339(entry.lastModified))}</lastmod>\n  </url>`);
+    parts.push(`  <url>\n    <loc>${locText(entry.url)}</loc>\n    <lastmod>${lastmodText(entry.lastModified)}</lastmod>\n  </url>`);
   }
   parts.push('</urlset>');
   return parts.join('\n');
 }
 
-/** sitemaps.org limits one sitemap file to 50,000 URLs (and 50 MB); bigger sites use an index. */
-export const SITEMAP_MAX_URLS = 50_000;
+/**
+ * URLs per sitemap file, past which sitemap.xml becomes an index of files of at most this many.
+ * sitemaps.org allows 50,000 a file; 10,000 keeps a file's uncached render (read, then built as
+ * text) to a fifth of that, tens of milliseconds at any archive size, at the price of more files
+ * in the index (ten at 100,000 stories; crawlers read them all the same).
+ */
+export const SITEMAP_MAX_URLS = 10_000;
 
 /** sitemaps.org 0.9 `<sitemapindex>`: the child sitemaps, with `lastmod` when known. */
 export function buildSitemapIndex(children: Array<{ url: string; lastModified?: string }>): string {

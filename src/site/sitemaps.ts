@@ -5,8 +5,10 @@
  * `<urlset>`. Beyond that it is a sitemap index (sitemaps.org) of /sitemaps/pages.xml (home,
  * desks, authors) and /sitemaps/stories-<n>.xml, each holding at most that many stories in a
  * stable order (publication time, then id), so older files keep their contents as stories are
- * added and only the last one grows. Stories are read in keyset pages through the
- * (status, published_at, id) index: no file ever holds more than one file's worth in memory.
+ * added and only the last one grows. Stories are read through the covering
+ * (status, published_at, id, slug, public_updated_at) index: a file is one index-only read of
+ * its stories (its start found by counting index entries), and each file's date in the index one
+ * index-only aggregate, so neither grows with the archive beyond skipping index entries.
  */
 import { sql } from 'kysely';
 import { AppError } from '../errors.js';
@@ -21,8 +23,8 @@ const XML = 'application/xml; charset=utf-8';
 /** Google News only wants articles from the last two days. */
 const NEWS_WINDOW_MS = 2 * 24 * 60 * 60 * 1000;
 
-/** Stories read per query while walking the archive. */
-const PAGE = 5000;
+/** Authors with at most this many live stories have them sorted rather than found by walking the archive. */
+const AUTHOR_SORT_BELOW = 2000;
 
 function later(a: string, b: string): string {
   return Date.parse(a) >= Date.parse(b) ? a : b;
@@ -37,26 +39,14 @@ export function parseSitemapChild(file: string): SitemapChild | undefined {
   return m ? { kind: 'stories', n: Number(m[1]) } : undefined;
 }
 
-async function liveStoryCount(services: Services): Promise<number> {
-  const row = await services.database.db
-    .selectFrom('stories')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', '=', 'published')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 interface StoryKey {
   publishedAt: string;
   id: string;
 }
 
-/** Live stories in (published_at, id) order after `after`, at most `limit`. */
-async function storiesAfter(services: Services, after: StoryKey | undefined, limit: number) {
-  let q = services.database.db
-    .selectFrom('stories')
-    .select(['id', 'slug', 'published_at', 'public_updated_at'])
-    .where('status', '=', 'published');
+/** Live stories in (published_at, id) order after `after` (from the first when undefined). */
+function liveAfter(services: Services, after: StoryKey | undefined) {
+  let q = services.database.db.selectFrom('stories').where('status', '=', 'published');
   if (after) {
     // The `>=` bound lets both engines start the index range at the key instead of filtering
     // every earlier entry of the status.
@@ -64,38 +54,31 @@ async function storiesAfter(services: Services, after: StoryKey | undefined, lim
       .where('published_at', '>=', after.publishedAt)
       .where((eb) => eb.or([eb('published_at', '>', after.publishedAt), eb('id', '>', after.id)]));
   }
-  const rows = await q.orderBy('published_at').orderBy('id').limit(limit).execute();
-  return rows.map((r) => ({ id: r.id, slug: r.slug, publishedAt: r.published_at!, updatedAt: r.public_updated_at ?? r.published_at! }));
+  return q.orderBy('published_at').orderBy('id');
 }
 
-/** The key just before the `skip`-th live story (undefined for the first), through the index alone. */
-async function keyBefore(services: Services, skip: number): Promise<StoryKey | undefined> {
-  if (skip === 0) return undefined;
-  const row = await services.database.db
-    .selectFrom('stories')
-    .select(['id', 'published_at'])
-    .where('status', '=', 'published')
-    .orderBy('published_at')
-    .orderBy('id')
-    .limit(1)
-    .offset(skip - 1)
-    .executeTakeFirst();
+/** The key of the `n`-th live story after `after` (1-based), through the index alone. */
+async function keyAt(services: Services, after: StoryKey | undefined, n: number): Promise<StoryKey | undefined> {
+  const row = await liveAfter(services, after).select(['id', 'published_at']).limit(1).offset(n - 1).executeTakeFirst();
   return row ? { publishedAt: row.published_at!, id: row.id } : undefined;
 }
 
-/** Walks `count` live stories from the `skip`-th on, a page at a time. */
-async function walkStories(services: Services, skip: number, count: number, visit: (s: { slug: string; updatedAt: string }) => void): Promise<void> {
-  let after = await keyBefore(services, skip);
-  if (skip > 0 && !after) return;
-  let left = count;
-  while (left > 0) {
-    const rows = await storiesAfter(services, after, Math.min(PAGE, left));
-    for (const r of rows) visit(r);
-    if (rows.length < Math.min(PAGE, left)) return;
-    left -= rows.length;
-    const last = rows[rows.length - 1]!;
-    after = { publishedAt: last.publishedAt, id: last.id };
-  }
+/** One file's stories: `count` from the one after `after`, with their URL slug and last change, in one index-only read. */
+async function fileStories(services: Services, after: StoryKey | undefined, count: number): Promise<Array<{ slug: string; at: string }>> {
+  return liveAfter(services, after)
+    .select(['slug', sql<string>`coalesce(public_updated_at, published_at)`.as('at')])
+    .limit(count)
+    .execute();
+}
+
+/** The latest change (publication or public update) of the `count` live stories after `after`. */
+async function newestChangeIn(services: Services, after: StoryKey | undefined, count: number): Promise<string | undefined> {
+  const file = liveAfter(services, after).select(['published_at', 'public_updated_at']).limit(count).as('f');
+  const row = await services.database.db
+    .selectFrom(file)
+    .select(sql<string | null>`max(coalesce(f.public_updated_at, f.published_at))`.as('at'))
+    .executeTakeFirst();
+  return row?.at ?? undefined;
 }
 
 /** The newest live story's time of last change among `storyIds`' rows (undefined when there is none). */
@@ -130,13 +113,24 @@ async function pageEntries(services: Services, ctx: SiteContext): Promise<Sitema
     if (at) entries.push({ url: absoluteUrl(ctx, `/desk/${desk.slug}`), lastModified: at });
   }
   for (const author of await services.authors.list()) {
+    // Through the publication index, the newest of an author's stories is a few probes away when
+    // they write often; for one with few (or no) live stories that walk could cross the archive,
+    // so their stories are sorted instead (as on their page, see PublicStories.latest).
+    const some = db.selectFrom('story_live_authors').select('story_id').where('author_id', '=', author.id).limit(AUTHOR_SORT_BELOW + 1).as('a');
+    const counted = await db.selectFrom(some).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const n = Number(counted.n);
+    if (n === 0) continue;
     const row = await db
-      .selectFrom('story_live_authors as la')
-      .innerJoin('stories as s', 's.id', 'la.story_id')
+      .selectFrom('stories as s')
       .select(['s.published_at', 's.public_updated_at'])
-      .where('la.author_id', '=', author.id)
       .where('s.status', '=', 'published')
+      .where(
+        n <= AUTHOR_SORT_BELOW
+          ? sql<boolean>`s.id in (select story_id from story_live_authors where author_id = ${author.id})`
+          : sql<boolean>`exists (select 1 from story_live_authors l where l.story_id = s.id and l.author_id = ${author.id})`,
+      )
       .orderBy('s.published_at', 'desc')
+      .orderBy('s.id', 'desc')
       .limit(1)
       .executeTakeFirst();
     const at = lastChange(row);
@@ -145,48 +139,58 @@ async function pageEntries(services: Services, ctx: SiteContext): Promise<Sitema
   return entries;
 }
 
-function newestUpdate(items: Array<{ updatedAt: string }>): string | undefined {
-  return items.reduce<string | undefined>((max, s) => (max === undefined || s.updatedAt > max ? s.updatedAt : max), undefined);
-}
-
 /** The most recent public change of any live story (an update can be newer than the newest publication). */
 async function newestChange(services: Services): Promise<string | undefined> {
-  const row = await services.database.db
+  // Two ends of two indexes rather than a pass over every story: the newest publication, and the
+  // newest public update of a live story.
+  const db = services.database.db;
+  const published = await db.selectFrom('stories').select('published_at as at').where('status', '=', 'published').orderBy('published_at', 'desc').limit(1).executeTakeFirst();
+  const updated = await db
     .selectFrom('stories')
-    .select(sql<string | null>`max(coalesce(public_updated_at, published_at))`.as('at'))
+    .select('public_updated_at as at')
     .where('status', '=', 'published')
+    .where('public_updated_at', 'is not', null)
+    .orderBy('public_updated_at', 'desc')
+    .limit(1)
     .executeTakeFirst();
-  return row?.at ?? undefined;
+  const at = [published?.at, updated?.at].filter((x): x is string => !!x).sort();
+  return at[at.length - 1];
+}
+
+/** Whether the site has more than `perFile` URLs (so sitemap.xml is an index): counts at most that many index entries. */
+async function isIndex(services: Services, pages: number, perFile: number): Promise<boolean> {
+  return (await keyAt(services, undefined, Math.max(1, perFile - pages + 1))) !== undefined;
 }
 
 /** /sitemap.xml: one urlset, or an index of child sitemaps when the site has more than `perFile` URLs. */
 export async function renderSitemap(services: Services, perFile: number = SITEMAP_MAX_URLS): Promise<Rendered> {
   const ctx = await loadSiteContext(services);
   const pages = await pageEntries(services, ctx);
-  const stories = await liveStoryCount(services);
-  if (pages.length + stories <= perFile) {
+  if (!(await isIndex(services, pages.length, perFile))) {
     const entries = [...pages];
     let newest = '';
-    await walkStories(services, 0, stories, (s) => {
-      entries.push({ url: absoluteUrl(ctx, `/stories/${s.slug}`), lastModified: s.updatedAt });
-      if (s.updatedAt > newest) newest = s.updatedAt;
-    });
+    for (const s of await fileStories(services, undefined, perFile)) {
+      entries.push({ url: absoluteUrl(ctx, `/stories/${s.slug}`), lastModified: s.at });
+      if (s.at > newest) newest = s.at;
+    }
     // Home's lastmod: the latest change of any story, not only the newest one's.
     if (newest > pages[0]!.lastModified) pages[0]!.lastModified = newest;
     return { type: XML, body: buildSitemap(entries) };
   }
-  const children: Array<{ url: string; lastModified?: string }> = [
-    { url: absoluteUrl(ctx, '/sitemaps/pages.xml'), lastModified: (await newestChange(services)) ?? pages[0]!.lastModified },
-  ];
-  const files = Math.ceil(stories / perFile);
-  for (let n = 1; n <= files; n++) {
-    // Each file's lastmod is its latest story change; one walk over the archive, a page at a time.
-    let newest = '';
-    await walkStories(services, (n - 1) * perFile, perFile, (s) => {
-      if (s.updatedAt > newest) newest = s.updatedAt;
-    });
-    children.push({ url: absoluteUrl(ctx, `/sitemaps/stories-${n}.xml`), lastModified: newest || undefined });
+  const files: Array<{ url: string; lastModified?: string }> = [];
+  // Each file's lastmod is its latest story change. Each file starts where the one before ended,
+  // found by counting that file's entries of the index (never the whole archive again).
+  let after: StoryKey | undefined;
+  for (let n = 1; ; n++) {
+    const newest = await newestChangeIn(services, after, perFile);
+    if (!newest) break;
+    files.push({ url: absoluteUrl(ctx, `/sitemaps/stories-${n}.xml`), lastModified: newest });
+    after = await keyAt(services, after, perFile);
+    if (!after) break;
   }
+  // The pages file changes with any story (home lists them all): its lastmod is the latest of the files'.
+  const newest = files.reduce<string | undefined>((max, f) => (f.lastModified && (!max || f.lastModified > max) ? f.lastModified : max), undefined);
+  const children = [{ url: absoluteUrl(ctx, '/sitemaps/pages.xml'), lastModified: newest ?? pages[0]!.lastModified }, ...files];
   return { type: XML, body: buildSitemapIndex(children) };
 }
 
@@ -196,17 +200,20 @@ export async function renderSitemapChild(services: Services, child: SitemapChild
   if (!child) throw notFound();
   const ctx = await loadSiteContext(services);
   const pages = await pageEntries(services, ctx);
-  const stories = await liveStoryCount(services);
   // Children exist only while sitemap.xml is an index.
-  if (pages.length + stories <= perFile) throw notFound();
+  if (!(await isIndex(services, pages.length, perFile))) throw notFound();
   if (child.kind === 'pages') {
     const newest = await newestChange(services);
     if (newest && newest > pages[0]!.lastModified) pages[0]!.lastModified = newest;
     return { type: XML, body: buildSitemap(pages) };
   }
-  if (child.n > Math.ceil(stories / perFile)) throw notFound();
-  const entries: SitemapEntry[] = [];
-  await walkStories(services, (child.n - 1) * perFile, perFile, (s) => entries.push({ url: absoluteUrl(ctx, `/stories/${s.slug}`), lastModified: s.updatedAt }));
+  const skip = (child.n - 1) * perFile;
+  const after = skip === 0 ? undefined : await keyAt(services, undefined, skip);
+  if (skip > 0 && !after) throw notFound();
+  const base = absoluteUrl(ctx, '/stories/');
+  const entries = (await fileStories(services, after, perFile)).map((s) => ({ url: `${base}${s.slug}`, lastModified: s.at }));
+  // A file past the last story is not in the index.
+  if (entries.length === 0) throw notFound();
   return { type: XML, body: buildSitemap(entries) };
 }
 

@@ -2,7 +2,7 @@
  * What readers (and feeds) see: live versions of published stories only. Queries here never
  * read the working copy (the lead image, its caption and credit come from the live version too).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { SearchIndex } from '../search/search.js';
 import { toAuthor, type Author } from '../authors/authors.service.js';
@@ -40,7 +40,14 @@ export type StoryLookup =
 export interface Page<T> {
   items: T[];
   total: number;
+  /** Search only: more than `total` stories match (see SearchLimits). */
+  more?: boolean;
+  /** Search only: ordered by relevance rather than newest first. */
+  ranked?: boolean;
 }
+
+/** Author and tag pages with at most this many stories sort them rather than walk the archive (see latest). */
+const SORT_BELOW = 2000;
 
 export class PublicStories {
   constructor(
@@ -101,18 +108,82 @@ export class PublicStories {
     ] as const;
   }
 
+  /**
+   * Live stories newest first, optionally of one desk, author or tag. Both queries stay cheap at
+   * any archive size:
+   * - the total counts index entries only (stories by status or desk; the live byline and tag
+   *   tables, which hold rows for live stories alone), never the join the page needs;
+   * - the page's ids are found first through an index that is already in publication order
+   *   (stopping after offset + limit entries, even for page 500), and only those ids are joined
+   *   to their versions, desks and images.
+   * Author and tag pages walk the publication index and keep the stories that have the byline or
+   * tag: a few hundred index probes for an author with a tenth of the archive. For a rare one
+   * (SORT_BELOW stories or fewer) that walk could cross the whole archive, so its few stories are
+   * sorted instead.
+   */
   async latest(limit: number, offset = 0, filter: { deskId?: string; authorId?: string; tagId?: string } = {}): Promise<Page<PublicStorySummary>> {
-    let q = this.base();
-    if (filter.deskId) q = q.where('v.desk_id', '=', filter.deskId);
-    if (filter.authorId) {
-      q = q.where('s.id', 'in', this.db.selectFrom('story_live_authors').select('story_id').where('author_id', '=', filter.authorId));
+    const db = this.db;
+    let total: number;
+    let ids: string[];
+    if (filter.authorId || filter.tagId) {
+      const link = filter.authorId
+        ? { table: 'story_live_authors' as const, column: 'author_id' as const, value: filter.authorId }
+        : { table: 'story_live_tags' as const, column: 'tag_id' as const, value: filter.tagId! };
+      const counted = await db.selectFrom(link.table).select((eb) => eb.fn.countAll<number>().as('n')).where(link.column, '=', link.value).executeTakeFirstOrThrow();
+      total = Number(counted.n);
+      if (total === 0 || offset >= total) return { items: [], total };
+      const table = sql.table(link.table);
+      const column = sql.ref(link.column);
+      const member =
+        total <= SORT_BELOW
+          ? sql<boolean>`s.id in (select story_id from ${table} where ${column} = ${link.value})`
+          : sql<boolean>`exists (select 1 from ${table} l where l.story_id = s.id and l.${column} = ${link.value})`;
+      const rows = await db
+        .selectFrom('stories as s')
+        .select('s.id')
+        .where('s.status', '=', 'published')
+        .where(member)
+        .orderBy('s.published_at', 'desc')
+        .orderBy('s.id', 'desc')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      ids = rows.map((r) => r.id);
+    } else {
+      let q = db.selectFrom('stories').where('status', '=', 'published');
+      if (filter.deskId) q = q.where('live_desk_id', '=', filter.deskId);
+      const counted = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      total = Number(counted.n);
+      if (total === 0 || offset >= total) return { items: [], total };
+      ids = (await q.select(['id']).orderBy('published_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute()).map((r) => r.id);
     }
-    if (filter.tagId) {
-      q = q.where('s.id', 'in', this.db.selectFrom('story_live_tags').select('story_id').where('tag_id', '=', filter.tagId));
-    }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q.select([...this.listColumns()]).orderBy('s.published_at', 'desc').orderBy('s.id', 'desc').limit(limit).offset(offset).execute();
-    return { items: await this.summaries(rows), total: Number(total.n) };
+    return { items: await this.hydrate(ids), total };
+  }
+
+  /**
+   * A desk's newest live stories, without counting them (the home page's desk sections show no
+   * count): one walk of the desk index that stops after `limit` entries.
+   */
+  async newestOfDesk(deskId: string, limit: number): Promise<PublicStorySummary[]> {
+    const rows = await this.db
+      .selectFrom('stories')
+      .select('id')
+      .where('live_desk_id', '=', deskId)
+      .where('status', '=', 'published')
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return this.hydrate(rows.map((r) => r.id));
+  }
+
+  /** The summaries of the stories `ids`, in that order. */
+  private async hydrate(ids: string[]): Promise<PublicStorySummary[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.base().select([...this.listColumns()]).where('s.id', 'in', ids).execute();
+    const order = new Map(ids.map((id, i) => [id, i]));
+    rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    return this.summaries(rows);
   }
 
   async bySlug(slug: string): Promise<StoryLookup> {
@@ -164,11 +235,8 @@ export class PublicStories {
 
   async searchStories(q: string, limit: number, offset: number): Promise<Page<PublicStorySummary>> {
     const hits = await this.search.search(q, limit, offset);
-    if (hits.storyIds.length === 0) return { items: [], total: hits.total };
-    const rows = await this.base().select([...this.listColumns()]).where('s.id', 'in', hits.storyIds).execute();
-    const order = new Map(hits.storyIds.map((id, i) => [id, i]));
-    rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    return { items: await this.summaries(rows), total: hits.total };
+    const about = { total: hits.total, more: hits.more, ranked: hits.ranked };
+    return { items: await this.hydrate(hits.storyIds), ...about };
   }
 
   async tagBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | undefined> {

@@ -109,6 +109,21 @@ forEachDialect('sitemap index: children of at most N URLs hold every live story 
       assert.ok(urls.length > 0 && urls.length <= perFile, `stories-${n} has ${urls.length} URLs`);
       seen.push(...urls);
     }
+    // Each child's lastmod in the index is the latest lastmod of its URLs; the pages file's, the latest of all.
+    const lastmods = (xml: string) => [...xml.matchAll(/<lastmod>([^<]+)<\/lastmod>/g)].map((m) => m[1]!);
+    const indexDates = new Map([...index.matchAll(/<loc>([^<]+)<\/loc>\s*<lastmod>([^<]+)<\/lastmod>/g)].map((m) => [m[1]!, m[2]!]));
+    let latest = '';
+    for (let n = 1; n <= files; n++) {
+      const dates = lastmods(await body(renderSitemapChild(services, { kind: 'stories', n }, perFile))).sort();
+      const newest = dates[dates.length - 1]!;
+      assert.equal(indexDates.get(`http://news.test/sitemaps/stories-${n}.xml`), newest, `lastmod of stories-${n}`);
+      if (newest > latest) latest = newest;
+    }
+    assert.equal(indexDates.get('http://news.test/sitemaps/pages.xml'), latest);
+    // Home's lastmod in the pages file: the latest change of any live story too.
+    assert.equal(lastmods(pages)[0], latest);
+    // Updated stories (every tenth, long after publication) make the latest change a later one than any publication.
+    assert.equal(latest, new Date(T0 + 300 * HOUR).toISOString().replace('.000Z', 'Z'));
     assert.equal(new Set(seen).size, seen.length, 'no story twice');
     assert.deepEqual([...seen].sort(), live.map((s) => `http://news.test/stories/${s.slug}`).sort(), 'every live story');
     await expectNotFound(renderSitemapChild(services, { kind: 'stories', n: files + 1 }, perFile));

@@ -23,7 +23,7 @@ export async function renderHome(services: Services, page: number): Promise<stri
   const sections: DeskSection[] = [];
   if (page === 1) {
     for (const desk of ctx.desks) {
-      const { items } = await services.publicStories.latest(DESK_SECTION_SIZE, 0, { deskId: desk.id });
+      const items = await services.publicStories.newestOfDesk(desk.id, DESK_SECTION_SIZE);
       if (items.length > 0) sections.push({ desk, stories: items });
     }
   }

@@ -32,10 +32,18 @@ export function searchPath(q: string, page: number): string {
 export async function renderSearch(services: Services, q: string, page: number): Promise<string> {
   const ctx = await loadSiteContext(services);
   const results = q ? await services.publicStories.searchStories(q, PAGE_SIZE, offsetOf(page)) : { items: [], total: 0 };
-  return renderDocument(<SearchPage ctx={ctx} q={q} page={page} total={results.total} stories={results.items} />);
+  return renderDocument(<SearchPage ctx={ctx} q={q} page={page} total={results.total} more={results.more ?? false} ranked={results.ranked ?? false} stories={results.items} />);
 }
 
-function SearchPage({ ctx, q, page, total, stories }: { ctx: SiteContext; q: string; page: number; total: number; stories: PublicStorySummary[] }) {
+/** What the count line says: exact, or (for a broad search, whose matches are not all counted) a lower bound and the order used. */
+function countText(total: number, more: boolean, ranked: boolean): string {
+  if (total === 0) return 'No stories matched your search.';
+  if (more) return `More than ${total.toLocaleString('en-US')} stories found, newest first. Add words to narrow your search.`;
+  const found = total === 1 ? '1 story found.' : `${total.toLocaleString('en-US')} stories found.`;
+  return total > 1 && !ranked ? `${found} Newest first.` : found;
+}
+
+function SearchPage({ ctx, q, page, total, more, ranked, stories }: { ctx: SiteContext; q: string; page: number; total: number; more: boolean; ranked: boolean; stories: PublicStorySummary[] }) {
   const pages = totalPages(total);
   const lang = ctx.settings.language;
   return (
@@ -59,7 +67,7 @@ function SearchPage({ ctx, q, page, total, stories }: { ctx: SiteContext; q: str
         </form>
         {q && (
           <p class="result-count" role="status">
-            {total === 0 ? 'No stories matched your search.' : total === 1 ? '1 story found.' : `${total} stories found.`}
+            {countText(total, more, ranked)}
             {total > 0 && stories.length === 0 && ' There are no more results on this page.'}
           </p>
         )}

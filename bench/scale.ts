@@ -1,0 +1,254 @@
+/**
+ * Latency at scale: public pages, feeds, sitemaps, search and the newsroom's busiest pages with
+ * N generated stories (default 100,000), on SQLite or (--postgres) PostgreSQL.
+ *
+ *   npm run bench:scale -- [--stories N] [--data-dir DIR] [--postgres] [--rounds R]
+ *
+ * Without --data-dir it prepares a fresh data dir: `freewire start` once (migrations and the demo
+ * site), then `freewire demo --stories N`. With --data-dir it reuses that dir (preparing it first
+ * when it has no database yet). --postgres uses DATABASE_URL when set, else creates (and at the
+ * end drops) a database of its own on 127.0.0.1:5432.
+ *
+ * The server runs as shipped (bench/lib.ts startFreewire: pinned, request log on). Requests are
+ * sequential. Each kind of request uses several distinct URLs (pages, desks, words…), so what is
+ * measured is the page cache's misses — the database work — and the first request of each kind
+ * right after start is reported apart as "cold". A last column repeats one URL, served from the
+ * page cache. The demo admin's password is set anew (freewire user set-password) to log in.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, quantile, median, ROOT, startFreewire, waitFor, type Started } from './lib.js';
+
+const ADMIN_EMAIL = 'admin@freewire.localhost';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const stories = Number((arg('--stories') ?? '100000').replace(/[_,]/g, ''));
+const rounds = Number(arg('--rounds') ?? '3');
+const postgres = process.argv.includes('--postgres');
+const givenDir = arg('--data-dir');
+if (!Number.isInteger(stories) || stories < 1) throw new Error('--stories must be a whole number');
+
+const CLI = path.join(ROOT, 'bin/freewire.js');
+
+function cli(env: Record<string, string>, args: string[], input?: string): string {
+  return execFileSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+/** `freewire start` until it answers, then stop: migrations and the demo site, as a newcomer's first start. */
+async function firstStart(env: Record<string, string>): Promise<void> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [CLI, 'start'], { env: { ...process.env, ...env, PORT: String(port), FREEWIRE_HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitFor(`http://127.0.0.1:${port}/healthz`, 300_000);
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.once('exit', r));
+}
+
+async function prepare(env: Record<string, string>, dataDir: string, fresh: boolean): Promise<void> {
+  if (!fresh) return;
+  console.log(`Preparing ${stories.toLocaleString('en-US')} stories in ${dataDir}${postgres ? ' (PostgreSQL)' : ''}…`);
+  await firstStart(env);
+  const t0 = Date.now();
+  // The demo's progress bar goes to stderr (inherited), its summary to stdout.
+  process.stdout.write(cli(env, ['demo', '--stories', String(stories)]));
+  console.log(`Prepared in ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
+  if (postgres) vacuum(env.DATABASE_URL!);
+}
+
+/**
+ * VACUUM ANALYZE on PostgreSQL. Index-only scans (counts, sitemaps) skip the table only for pages
+ * the visibility map marks all-visible, which VACUUM sets; a stock server's autovacuum does it
+ * within a minute of a bulk insert, but test servers (like this machine's) often run with it off,
+ * and then every "index-only" read fetched each row from the table.
+ */
+function vacuum(url: string): void {
+  execFileSync('psql', [url, '-c', 'vacuum analyze'], { stdio: 'ignore' });
+}
+
+async function timed(url: string, init?: RequestInit): Promise<{ ms: number; status: number; body: string }> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, { redirect: 'manual', ...init });
+    const body = await res.text();
+    return { ms: performance.now() - t0, status: res.status, body };
+  } catch (err) {
+    throw new Error(`${url}: ${(err as Error).message} (${String((err as { cause?: unknown }).cause)})`);
+  }
+}
+
+interface Kind {
+  name: string;
+  urls: string[];
+  /** p95 budget in ms, when the issue sets one. */
+  budget?: number;
+  cookie?: boolean;
+}
+
+interface Row {
+  name: string;
+  cold: number;
+  p50: number;
+  p95: number;
+  cached: number;
+  n: number;
+  budget?: number;
+  errors: number;
+}
+
+/** Every word of the stories' own text that is not a one-letter word, by frequency in a sample of story pages' search results. */
+function frequentWords(bodies: string[], n: number): string[] {
+  const counts = new Map<string, number>();
+  for (const b of bodies) for (const w of b.toLowerCase().match(/\p{L}{2,}/gu) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, n).map(([w]) => w);
+}
+
+function links(html: string, re: RegExp): string[] {
+  return [...new Set([...html.matchAll(re)].map((m) => m[1]!))];
+}
+
+async function login(url: string, password: string): Promise<string> {
+  const form = await fetch(`${url}/newsroom/login`);
+  const cookie = (form.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!token) throw new Error('no CSRF token on the login form');
+  const res = await fetch(`${url}/newsroom/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ _csrf: token, email: ADMIN_EMAIL, password }).toString(),
+  });
+  const session = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+  if (res.status !== 302 && res.status !== 303) throw new Error(`login answered ${res.status}`);
+  return [cookie, session].filter(Boolean).join('; ');
+}
+
+async function measure(server: Started, kinds: Kind[], cookie: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const kind of kinds) {
+    const headers = kind.cookie ? { cookie } : undefined;
+    const samples: number[] = [];
+    let errors = 0;
+    let cold = Number.NaN;
+    // Distinct URLs, `rounds` times over: the first pass misses the page cache (the URLs are
+    // distinct); later passes of public pages would hit it, so only the first pass counts for
+    // pages the cache serves, and every pass for the newsroom (never cached).
+    const passes = kind.cookie ? rounds : 1;
+    for (let p = 0; p < passes; p++) {
+      for (const u of kind.urls) {
+        const r = await timed(`${server.url}${u}`, { headers });
+        if (r.status >= 400) errors++;
+        if (Number.isNaN(cold)) cold = r.ms;
+        else samples.push(r.ms);
+      }
+    }
+    const repeat: number[] = [];
+    for (let i = 0; i < 20; i++) repeat.push((await timed(`${server.url}${kind.urls[0]}`, { headers })).ms);
+    rows.push({ name: kind.name, cold, p50: median(samples), p95: quantile(samples, 0.95), cached: median(repeat), n: samples.length, budget: kind.budget, errors });
+  }
+  return rows;
+}
+
+function table(rows: Row[]): string {
+  const f = (ms: number) => (Number.isNaN(ms) ? '-' : ms.toFixed(1));
+  const lines = [
+    `${'request'.padEnd(30)} ${'n'.padStart(4)} ${'cold'.padStart(8)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'repeat'.padStart(8)}  budget`,
+  ];
+  for (const r of rows) {
+    const verdict = r.budget === undefined ? '' : `p95 < ${r.budget} ms: ${r.p95 < r.budget ? 'ok' : 'OVER'}`;
+    lines.push(
+      `${r.name.padEnd(30)} ${String(r.n).padStart(4)} ${f(r.cold).padStart(8)} ${f(r.p50).padStart(8)} ${f(r.p95).padStart(8)} ${f(r.cached).padStart(8)}  ${verdict}${r.errors ? `  (${r.errors} errors)` : ''}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  let dbName: string | undefined;
+  const env: Record<string, string> = {};
+  if (postgres) {
+    if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
+    else {
+      dbName = `freewire_scale_${process.pid}`;
+      execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `create database ${dbName}`], { stdio: 'ignore' });
+      env.DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${dbName}`;
+    }
+  }
+  const dataDir = givenDir ?? mkdtempSync(path.join(tmpdir(), 'freewire-scale-'));
+  env.FREEWIRE_DATA_DIR = dataDir;
+  const fresh = !givenDir || (!postgres && !existsSync(path.join(dataDir, 'freewire.db'))) || dbName !== undefined;
+  let server: Started | undefined;
+  try {
+    await prepare(env, dataDir, fresh);
+    if (postgres && !fresh) vacuum(env.DATABASE_URL!);
+    const password = `scale-bench-${process.pid}-password`;
+    cli(env, ['user', 'set-password', '--email', ADMIN_EMAIL, '--password-stdin'], `${password}\n`);
+
+    server = await startFreewire(env, { dataDir });
+    // Discover URLs from the site itself, before anything is measured, on a throwaway cookie-less
+    // pass through the pages the measured kinds do not use (robots.txt, a search).
+    const probe = await startFreewire(env, { dataDir, pin: null });
+    const home = await (await fetch(`${probe.url}/`)).text();
+    const desks = links(home, /href="(\/desk\/[a-z0-9-]+)"/g);
+    const storyLinks = links(home, /href="(\/stories\/[a-z0-9-]+)"/g);
+    const firstStory = await (await fetch(`${probe.url}${storyLinks[0]}`)).text();
+    const authors = links(firstStory + home, /href="(\/author\/[a-z0-9-]+)"/g);
+    const tags = links(firstStory, /href="(\/tag\/[a-z0-9-]+)"/g);
+    const archive = await (await fetch(`${probe.url}/?page=200`)).text();
+    const moreStories = links(archive, /href="(\/stories\/[a-z0-9-]+)"/g);
+    const bodies: string[] = [];
+    for (const s of [...storyLinks, ...moreStories].slice(0, 30)) bodies.push((await (await fetch(`${probe.url}${s}`)).text()).replace(/<[^>]+>/g, ' '));
+    const deskTags = [];
+    for (const s of moreStories.slice(0, 10)) deskTags.push(...links(await (await fetch(`${probe.url}${s}`)).text(), /href="(\/tag\/[a-z0-9-]+)"/g));
+    const sitemap = await (await fetch(`${probe.url}/sitemap.xml`)).text();
+    const children = links(sitemap, /<loc>https?:\/\/[^/]+(\/sitemaps\/[^<]+)<\/loc>/g);
+    await probe.stop();
+
+    const words = frequentWords(bodies, 40).filter((w) => !/^\d+$/.test(w));
+    const singles = words.slice(0, 30);
+    const pairs: string[] = [];
+    for (let i = 0; i < 30 && pairs.length < 30; i++) pairs.push(`${words[i % 20]} ${words[(i * 7 + 3) % 40]}`);
+    const allTags = [...new Set([...tags, ...deskTags])];
+    const pages = (base: string, n: number, from = 1) => Array.from({ length: n }, (_, i) => `${base}${base.includes('?') ? '&' : '?'}page=${from + i}`);
+    const deskSlug = desks[0]?.slice('/desk/'.length) ?? '';
+
+    const kinds: Kind[] = [
+      { name: 'home (pages 1-30)', urls: ['/', ...pages('/', 29, 2)] },
+      { name: 'home page 50+', urls: pages('/', 30, 50) },
+      { name: 'desk (all, pages 1-5)', urls: desks.flatMap((d) => [d, ...pages(d, 4, 2)]) },
+      { name: 'author (all, pages 1-3)', urls: authors.flatMap((a) => [a, ...pages(a, 2, 2)]) },
+      { name: 'tag', urls: allTags.slice(0, 30) },
+      { name: 'story', urls: [...storyLinks, ...moreStories].slice(0, 30) },
+      { name: 'feeds (/feed.xml, desks, authors)', urls: ['/feed.xml', '/atom.xml', '/feed.json', ...desks.map((d) => `${d}/feed.xml`), ...authors.map((a) => `${a}/feed.json`)] },
+      { name: 'sitemap.xml', urls: ['/sitemap.xml'] },
+      { name: 'sitemap child', urls: children.length > 0 ? children : ['/news-sitemap.xml'] },
+      { name: 'search: frequent word', urls: singles.map((w) => `/search?q=${encodeURIComponent(w)}`), budget: 10 },
+      { name: 'search: two frequent words', urls: pairs.map((w) => `/search?q=${encodeURIComponent(w)}`), budget: 10 },
+      { name: 'search: frequent word, page 3', urls: singles.slice(0, 20).map((w) => `/search?q=${encodeURIComponent(w)}&page=3`), budget: 10 },
+      { name: 'newsroom stories', urls: ['/newsroom/stories', ...pages('/newsroom/stories', 4, 2)], budget: 50, cookie: true },
+      {
+        name: 'newsroom stories, filtered',
+        urls: [`/newsroom/stories?status=published&desk=${deskSlug}`, `/newsroom/stories?q=${encodeURIComponent(words[5] ?? 'council')}`, '/newsroom/stories?status=draft'],
+        budget: 50,
+        cookie: true,
+      },
+      { name: 'newsroom usage', urls: ['/newsroom/usage'], budget: 50, cookie: true },
+    ];
+    const cookie = await login(server.url, password);
+    const rows = await measure(server, kinds, cookie);
+    console.log(`\n${stories.toLocaleString('en-US')} stories on ${postgres ? 'PostgreSQL' : 'SQLite'}; sequential requests, ms (measured while the machine was shared)`);
+    console.log('cold: first request of the kind after start; p50/p95: the other distinct URLs (page-cache misses; newsroom: every pass);');
+    console.log('repeat: the first URL again, 20 times (public pages: page-cache hits)\n');
+    console.log(table(rows));
+  } finally {
+    await server?.stop();
+    if (!givenDir) rmSync(dataDir, { recursive: true, force: true });
+    if (dbName) execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `drop database if exists ${dbName} with (force)`], { stdio: 'ignore' });
+  }
+}
+
+await main();
