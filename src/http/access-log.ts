@@ -97,12 +97,20 @@ export class AccessLog {
 
   write(entry: AccessLogEntry): void {
     if (!this.enabled) return;
-    // JSON.stringify on the two strings that can hold anything; the rest are numbers and a method
-    // name that Node's parser has already limited to letters.
     let path = this.secretPaths.redactPath(entry.url);
     if (path.length > MAX_PATH) path = `${path.slice(0, MAX_PATH)}…`;
+    this.writeLine(entry.method, JSON.stringify(path), entry.status, entry.ms);
+  }
+
+  /**
+   * A line for a path already redacted and serialised (JSON.stringify). The front door keeps
+   * one per cached page: its URL is the cache key of a public page, with no secret in it.
+   */
+  writeLine(method: string, serialisedPath: string, status: number, ms: number): void {
+    if (!this.enabled) return;
+    // JSON.stringify on the method too: Node's parser limits it to letters, but it costs nothing to be sure.
     this.sink.write(
-      `{"level":30,"time":${Date.now()}${this.prefix}${JSON.stringify(entry.method)},"url":${JSON.stringify(path)},"status":${entry.status},"ms":${Math.round(entry.ms * 100) / 100}}\n`,
+      `{"level":30,"time":${Date.now()}${this.prefix}${method === 'GET' ? '"GET"' : JSON.stringify(method)},"url":${serialisedPath},"status":${status},"ms":${Math.round(ms * 100) / 100}}\n`,
     );
   }
 }

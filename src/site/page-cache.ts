@@ -45,8 +45,10 @@ export class CachedPage {
   private readonly headers: Partial<Record<Encoding, Record<string, string>>> = {};
   private readonly encoded: Partial<Record<'br' | 'gzip', Buffer | null>> = {};
   readonly route: string | undefined;
-  /** Per encoding: headersFor() plus the security headers, for sending outside Fastify. */
-  private readonly doorHeaders: Partial<Record<Encoding, Record<string, string>>> = {};
+  /** Per encoding and status: the front door's raw header list (see doorHeadersFor). */
+  private readonly doorHeaders = new Map<string, string[]>();
+  /** The path as the access log writes it, serialised once (the front door's lines). */
+  logPath: string | undefined;
   /** Called with the extra bytes when a compressed variant is added, so the cache can account for them. */
   onGrow: (bytes: number) => void = () => undefined;
 
@@ -115,17 +117,21 @@ export class CachedPage {
   }
 
   /**
-   * Everything Fastify sends with this page for `encoding` but content-length: headersFor() and
-   * the security headers its onSend hook adds, for answering from the front door.
+   * Everything Fastify sends with this page for `encoding` — headersFor(), the security headers
+   * its onSend hook adds, and content-length unless `notModified` — as the flat [name, value, …]
+   * list node:http takes, built once per encoding: a cached page's headers never change.
    */
-  doorHeadersFor(encoding: Encoding): Record<string, string> {
-    let h = this.doorHeaders[encoding];
-    if (!h) {
-      h = { ...this.headersFor(encoding) };
+  doorHeadersFor(encoding: Encoding, bodyLength: number, notModified: boolean): string[] {
+    const key = notModified ? `${encoding}:304` : encoding;
+    let list = this.doorHeaders.get(key);
+    if (!list) {
+      const h: Record<string, string> = { ...this.headersFor(encoding) };
       for (const [name, value] of Object.entries(securityHeadersFor(this.type))) h[name.toLowerCase()] = value;
-      this.doorHeaders[encoding] = h;
+      if (!notModified) h['content-length'] = String(bodyLength);
+      list = Object.entries(h).flat();
+      this.doorHeaders.set(key, list);
     }
-    return h;
+    return list;
   }
 }
 
@@ -300,15 +306,13 @@ export function writePage(req: IncomingMessage, res: ServerResponse, page: Cache
     if (packed) body = packed;
     else encoding = 'identity';
   }
-  const headers = page.doorHeadersFor(encoding);
   const inm = req.headers['if-none-match'];
   if (page.status === 200 && inm !== undefined && page.matches(inm)) {
-    res.writeHead(304, headers);
+    res.writeHead(304, page.doorHeadersFor(encoding, 0, true));
     res.end();
     return 304;
   }
-  res.setHeader('content-length', body.length);
-  res.writeHead(page.status, headers);
+  res.writeHead(page.status, page.doorHeadersFor(encoding, body.length, false));
   res.end(req.method === 'HEAD' ? undefined : body);
   return page.status;
 }

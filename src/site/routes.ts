@@ -121,7 +121,9 @@ export function registerSiteRoutes(app: FastifyInstance, services: Services, opt
     const status = writePage(req, res, page);
     const ms = performance.now() - started;
     if (metrics.enabled) metrics.observeRequest(method, page.route, status, ms);
-    accessLog.write({ method, url, status, ms });
+    // The URL is a public page's cache key: nothing in it to redact.
+    page.logPath ??= JSON.stringify(url);
+    accessLog.writeLine(method, page.logPath, status, ms);
     return true;
   });
 
