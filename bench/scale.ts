@@ -19,7 +19,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, quantile, median, ROOT, startFreewire, waitFor, type Started } from './lib.js';
+import { freePort, quantile, median, ROOT, setting, startFreewire, waitFor, type Started } from './lib.js';
 
 const ADMIN_EMAIL = 'admin@freewire.localhost';
 
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     ];
     const cookie = await login(server.url, password);
     const rows = await measure(server, kinds, cookie);
-    console.log(`\n${stories.toLocaleString('en-US')} stories on ${postgres ? 'PostgreSQL' : 'SQLite'}; sequential requests, ms (measured while the machine was shared)`);
+    console.log(`\n${stories.toLocaleString('en-US')} stories on ${postgres ? 'PostgreSQL' : 'SQLite'}; sequential requests, ms; ${setting()}`);
     console.log('cold: first request of the kind after start; p50/p95: the other distinct URLs (page-cache misses; newsroom: every pass);');
     console.log('repeat: the first URL again, 20 times (public pages: page-cache hits)\n');
     console.log(table(rows));
