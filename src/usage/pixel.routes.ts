@@ -177,8 +177,10 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
   const trust = trustFunction(config.trustProxy);
   const clientIp = (req: IncomingMessage): string => clientAddress(req, trust);
 
+  // A flat [name, value, …] list with content-length: node:http takes it as it is, without merging.
+  const rawHeaders = Object.entries(RAW_PIXEL_HEADERS).flat();
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
-    res.writeHead(200, RAW_PIXEL_HEADERS);
+    res.writeHead(200, rawHeaders);
     res.end(req.method === 'HEAD' ? undefined : TRANSPARENT_GIF);
   };
 
