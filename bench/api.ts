@@ -22,18 +22,12 @@
  * The only setting changed is the content API's rate limit (FREEWIRE_API_RATE_LIMIT), which would
  * otherwise answer 429 after 120 requests a minute: the limiter still runs on every request.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { canPin, compare, freePort, load, quantile, reportComparison, ROOT, SERVER_CORE, setting, startBaseline, startFreewire, waitFor, type Started } from './lib.js';
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { cli, compare, load, option, quantile, reportComparison, setting, startBaseline, startFreewire } from './lib.js';
 
 const STORIES = Number((option('--stories') ?? '100000').replace(/[_,]/g, ''));
 const SECONDS = Number(option('--seconds') ?? '8');
@@ -64,52 +58,6 @@ async function postgresUrl(): Promise<{ url: string; fresh: boolean }> {
   }
 }
 
-/**
- * startBaseline() for bodies too large for it: it hands the body over in an environment
- * variable, and Linux refuses one longer than 128 KiB (E2BIG), which a page of 50 ninjs
- * documents is. The same bare server, pinned the same way, reading the body from a file.
- */
-async function startLargeBaseline(body: Buffer, contentType: string): Promise<Started> {
-  if (body.length < 64 * 1024) return startBaseline(body, contentType);
-  const dir = mkdtempSync(path.join(tmpdir(), 'freewire-bench-body-'));
-  const file = path.join(dir, 'body');
-  writeFileSync(file, body);
-  const port = await freePort();
-  const code = `
-    const http = require('node:http');
-    const body = require('node:fs').readFileSync(process.env.BODY_FILE);
-    http.createServer((req, res) => {
-      res.writeHead(200, { 'content-type': process.env.CT, 'content-length': body.length });
-      res.end(body);
-    }).listen(${port}, '127.0.0.1');
-  `;
-  const args = ['-e', code];
-  const proc = spawn(canPin ? '/usr/bin/taskset' : process.execPath, canPin ? ['-c', String(SERVER_CORE), process.execPath, ...args] : args, {
-    env: { ...process.env, BODY_FILE: file, CT: contentType },
-    stdio: 'inherit',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(url);
-  return {
-    url,
-    proc,
-    async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function cli(env: Record<string, string>, args: string[], input?: string): string {
-  return execFileSync(process.execPath, [path.join(ROOT, 'bin/freewire.js'), ...args], {
-    env: { ...process.env, ...env },
-    input,
-    encoding: 'utf8',
-    stdio: ['pipe', 'pipe', 'pipe'],
-    maxBuffer: 1 << 24,
-  });
-}
 
 async function timed(url: string, headers: Record<string, string>): Promise<{ ms: number; status: number; body: string }> {
   for (let attempt = 1; ; attempt++) {
@@ -151,7 +99,7 @@ try {
     console.log(`Making a data dir with ${STORIES.toLocaleString('en-US')} stories${POSTGRES ? ' (PostgreSQL)' : ''} in ${dataDir}…`);
     const first = await startFreewire(env, { dataDir, pin: null, stderr: 'pipe' });
     await first.stop();
-    cli(env, ['demo', '--stories', String(STORIES), '--seed', '1']);
+    cli(env, ['demo', '--stories', String(STORIES), '--seed', '1'], undefined, 'inherit');
   }
   const password = randomBytes(18).toString('base64url');
   cli(env, ['user', 'set-password', '--email', ADMIN, '--password-stdin'], `${password}\n`);
@@ -178,7 +126,7 @@ try {
     const sample = await fetch(pageUrl, { headers: api });
     if (sample.status !== 200) throw new Error(`${pageUrl}: ${sample.status} ${await sample.text()}`);
     const bytes = Buffer.from(await sample.arrayBuffer());
-    const baseline = await startLargeBaseline(bytes, sample.headers.get('content-type') ?? 'application/json');
+    const baseline = await startBaseline(bytes, sample.headers.get('content-type') ?? 'application/json');
     try {
       const c = await compare(
         'GET /api/v1/stories?limit=50',

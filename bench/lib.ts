@@ -3,7 +3,7 @@
  * separate processes, drive each with autocannon from this process, print ratios.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -113,13 +113,17 @@ export async function startFreewire(extraEnv: Record<string, string> = {}, opts:
 
 /**
  * A bare node:http server in its own process answering every request with the given bytes, pinned
- * to the same core as the server it is compared with.
+ * to the same core as the server it is compared with. The body goes over in a file: an
+ * environment variable longer than 128 KiB is refused by Linux, and a page of ninjs is larger.
  */
 export async function startBaseline(body: Buffer, contentType: string, opts: { pin?: number | null } = {}): Promise<Started> {
   const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'freewire-bench-body-'));
+  const file = path.join(dir, 'body');
+  writeFileSync(file, body);
   const code = `
     const http = require('node:http');
-    const body = Buffer.from(process.env.BODY_B64, 'base64');
+    const body = require('node:fs').readFileSync(process.env.BODY_FILE);
     http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': process.env.CT, 'content-length': body.length });
       res.end(body);
@@ -129,7 +133,7 @@ export async function startBaseline(body: Buffer, contentType: string, opts: { p
   const pinned = core !== null && canPin;
   const args = ['-e', code];
   const proc = spawn(pinned ? '/usr/bin/taskset' : process.execPath, pinned ? ['-c', String(core), process.execPath, ...args] : args, {
-    env: { ...process.env, BODY_B64: body.toString('base64'), CT: contentType },
+    env: { ...process.env, BODY_FILE: file, CT: contentType },
     stdio: 'inherit',
   });
   const url = `http://127.0.0.1:${port}`;
@@ -140,8 +144,29 @@ export async function startBaseline(body: Buffer, contentType: string, opts: { p
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The value after `name` on the command line (`--data-dir DIR`), if given. */
+export function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/**
+ * Runs a `freewire` command (as `npx freewire` would) with extra environment; returns its stdout.
+ * `stderr: 'inherit'` shows its progress (the demo's progress bar).
+ */
+export function cli(env: Record<string, string>, args: string[], input?: string, stderr: 'pipe' | 'inherit' = 'pipe'): string {
+  return execFileSync(process.execPath, [path.join(ROOT, 'bin/freewire.js'), ...args], {
+    env: { ...process.env, ...env },
+    input,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', stderr],
+    maxBuffer: 1 << 24,
+  });
 }
 
 export interface LoadResult {

@@ -19,26 +19,17 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, quantile, median, ROOT, setting, startFreewire, waitFor, type Started } from './lib.js';
+import { cli, freePort, median, option, quantile, ROOT, setting, startFreewire, waitFor, type Started } from './lib.js';
 
 const ADMIN_EMAIL = 'admin@freewire.localhost';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const stories = Number((arg('--stories') ?? '100000').replace(/[_,]/g, ''));
-const rounds = Number(arg('--rounds') ?? '3');
+const stories = Number((option('--stories') ?? '100000').replace(/[_,]/g, ''));
+const rounds = Number(option('--rounds') ?? '3');
 const postgres = process.argv.includes('--postgres');
-const givenDir = arg('--data-dir');
+const givenDir = option('--data-dir');
 if (!Number.isInteger(stories) || stories < 1) throw new Error('--stories must be a whole number');
 
 const CLI = path.join(ROOT, 'bin/freewire.js');
-
-function cli(env: Record<string, string>, args: string[], input?: string): string {
-  return execFileSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
-}
 
 /** `freewire start` until it answers, then stop: migrations and the demo site, as a newcomer's first start. */
 async function firstStart(env: Record<string, string>): Promise<void> {
@@ -55,7 +46,7 @@ async function prepare(env: Record<string, string>, dataDir: string, fresh: bool
   await firstStart(env);
   const t0 = Date.now();
   // The demo's progress bar goes to stderr (inherited), its summary to stdout.
-  process.stdout.write(cli(env, ['demo', '--stories', String(stories)]));
+  process.stdout.write(cli(env, ['demo', '--stories', String(stories)], undefined, 'inherit'));
   console.log(`Prepared in ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
   if (postgres) vacuum(env.DATABASE_URL!);
 }

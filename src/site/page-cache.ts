@@ -277,15 +277,19 @@ export class PageCache {
   }
 }
 
-/** Sends a cached page: 304 when the client has it, else the best encoding it accepts. */
-export function sendPage(request: FastifyRequest, reply: FastifyReply, page: CachedPage): FastifyReply {
-  let encoding = preferredEncoding(request.headers['accept-encoding']);
-  let body: Buffer = page.body;
+/** The body to send for the client's Accept-Encoding, and its encoding (identity when compression does not help). */
+function chooseBody(page: CachedPage, acceptEncoding: string | undefined): { encoding: Encoding; body: Buffer } {
+  const encoding = preferredEncoding(acceptEncoding);
   if (encoding !== 'identity') {
     const packed = page.variant(encoding);
-    if (packed) body = packed;
-    else encoding = 'identity';
+    if (packed) return { encoding, body: packed };
   }
+  return { encoding: 'identity', body: page.body };
+}
+
+/** Sends a cached page: 304 when the client has it, else the best encoding it accepts. */
+export function sendPage(request: FastifyRequest, reply: FastifyReply, page: CachedPage): FastifyReply {
+  const { encoding, body } = chooseBody(page, request.headers['accept-encoding']);
   reply.headers(page.headersFor(encoding));
   const inm = request.headers['if-none-match'];
   if (page.status === 200 && inm !== undefined && page.matches(inm)) {
@@ -299,13 +303,7 @@ export function sendPage(request: FastifyRequest, reply: FastifyReply, page: Cac
  * node:http. Returns the status sent.
  */
 export function writePage(req: IncomingMessage, res: ServerResponse, page: CachedPage): number {
-  let encoding = preferredEncoding(req.headers['accept-encoding']);
-  let body: Buffer = page.body;
-  if (encoding !== 'identity') {
-    const packed = page.variant(encoding);
-    if (packed) body = packed;
-    else encoding = 'identity';
-  }
+  const { encoding, body } = chooseBody(page, req.headers['accept-encoding']);
   const inm = req.headers['if-none-match'];
   if (page.status === 200 && inm !== undefined && page.matches(inm)) {
     res.writeHead(304, page.doorHeadersFor(encoding, 0, true));
