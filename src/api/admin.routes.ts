@@ -188,7 +188,8 @@ export async function registerAdminApi(app: FastifyInstance, services: Services)
     async (request) => {
       const actor = apiActor(request);
       const q = request.query;
-      return services.stories.list({
+      // No count cap here: the API's total stays exact, so it carries no totalCapped.
+      const { items, total } = await services.stories.list({
         status: q.status,
         deskSlug: q.desk,
         q: q.q?.trim() || undefined,
@@ -196,6 +197,7 @@ export async function registerAdminApi(app: FastifyInstance, services: Services)
         limit: q.limit ?? 20,
         offset: q.offset ?? 0,
       });
+      return { items, total };
     },
   );
 
