@@ -34,16 +34,17 @@ export const TIP_CONTENT_SECURITY_POLICY = [
 /** The API docs page loads Swagger UI, which needs inline styles. */
 export const DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
 
-const COMMON_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'strict-origin-when-cross-origin' } as const;
-const HTML_HEADERS = { 'X-Frame-Options': 'DENY', 'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()' } as const;
+// Lower case, as Fastify sends every header name, so the front door's answers match byte for byte.
+const COMMON_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'strict-origin-when-cross-origin' } as const;
+const HTML_HEADERS = { 'x-frame-options': 'DENY', 'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()' } as const;
 
 /**
  * The security headers a response of this content type gets, for responses sent outside
- * Fastify's hooks (the front door's cached pages). The same values as the onSend hook below.
+ * Fastify's hooks (the front door's pixel and cached pages). The same values as the onSend hook below.
  */
 export function securityHeadersFor(contentType: string): Record<string, string> {
   if (!contentType.startsWith('text/html')) return { ...COMMON_HEADERS };
-  return { ...COMMON_HEADERS, 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...HTML_HEADERS };
+  return { ...COMMON_HEADERS, 'content-security-policy': CONTENT_SECURITY_POLICY, ...HTML_HEADERS };
 }
 
 export function registerSecurityHeaders(app: FastifyInstance): void {

@@ -125,8 +125,7 @@ export class CachedPage {
     const key = notModified ? `${encoding}:304` : encoding;
     let list = this.doorHeaders.get(key);
     if (!list) {
-      const h: Record<string, string> = { ...this.headersFor(encoding) };
-      for (const [name, value] of Object.entries(securityHeadersFor(this.type))) h[name.toLowerCase()] = value;
+      const h: Record<string, string> = { ...this.headersFor(encoding), ...securityHeadersFor(this.type) };
       if (!notModified) h['content-length'] = String(bodyLength);
       list = Object.entries(h).flat();
       this.doorHeaders.set(key, list);
@@ -207,14 +206,6 @@ export class PageCache {
     this.entries.set(key, page);
     this.counts.hits += 1;
     return page;
-  }
-
-  /**
-   * get() for the front door. The same rules; a miss is not counted because the request then goes
-   * on to its route, which counts it.
-   */
-  peek(key: string, generation: number): CachedPage | undefined {
-    return this.get(key, generation);
   }
 
   /**

@@ -116,7 +116,7 @@ export function registerSiteRoutes(app: FastifyInstance, services: Services, opt
     const url = req.url;
     if (url === undefined || url.includes('?')) return false;
     const started = performance.now();
-    const page = pages.peek(url, services.changes.current());
+    const page = pages.get(url, services.changes.current());
     if (!page || page.route === undefined) return false;
     const status = writePage(req, res, page);
     const ms = performance.now() - started;

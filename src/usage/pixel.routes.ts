@@ -20,6 +20,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FrontDoor } from '../http/front-door.js';
+import { securityHeadersFor } from '../http/security.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import { clientAddress, trustFunction } from '../http/trust-proxy.js';
@@ -40,11 +41,7 @@ const PIXEL_HEADERS = {
 } as const;
 
 /** What the fast door sends: the route's headers plus those src/http/security.ts adds to every response. */
-const RAW_PIXEL_HEADERS = {
-  ...PIXEL_HEADERS,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-} as const;
+const RAW_PIXEL_HEADERS = { ...PIXEL_HEADERS, ...securityHeadersFor(PIXEL_HEADERS['content-type']) };
 
 /** The URLs the fast door takes: a plain token (as PixelTokens makes them), `.gif`, any query. */
 const FAST_PIXEL_URL = /^\/p\/([A-Za-z0-9_-]{1,64})\.gif(?:\?|$)/;
