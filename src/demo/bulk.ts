@@ -12,6 +12,10 @@
  * The caller supplies the rendered body (HTML and plain text) and the word count: rendering
  * Markdown is by far the slowest step of publishing, and generated text has no Markdown in it.
  * Run inside a transaction; readers' caches follow the events written here once it commits.
+ *
+ * The events are history, not news: each carries `history: true`, and the event-log consumers
+ * that tell partners about changes (notice emails, webhooks, WebSub) pass over such events (see
+ * src/events/consumers.ts), so a generated correction "made" a year ago is never mailed today.
  */
 import type { Insertable, Kysely } from 'kysely';
 import type {
@@ -109,18 +113,18 @@ async function insertChunk(db: Kysely<DB>, part: readonly BulkStory[], partIds: 
       license_profile_id: s.licenseProfileId ?? null, embargo_until: s.embargoUntil ?? null,
     };
     versions.push({ ...base, id: newId(), version: 1, kind: 'publish' as const, note: null, created_at: amended ? s.publishedAt : liveAt });
-    events.push({ type: 'story.published' as const, story_id: id, version: 1, payload_json: JSON.stringify({ slug: s.slug }), created_at: s.publishedAt });
+    events.push({ type: 'story.published' as const, story_id: id, version: 1, payload_json: JSON.stringify({ slug: s.slug, history: true }), created_at: s.publishedAt });
     if (amended) {
       versions.push({ ...base, id: newId(), version: 2, kind: amended.kind, note: amended.text, created_at: amended.at });
       notes.push({ id: newId(), story_id: id, kind: amended.kind, text: amended.text, version: 2, created_by: null, created_at: amended.at });
       const field = amended.kind === 'correction' ? 'text' : 'note';
       events.push({
         type: amended.kind === 'correction' ? ('story.corrected' as const) : ('story.updated' as const),
-        story_id: id, version: 2, payload_json: JSON.stringify({ slug: s.slug, [field]: amended.text }), created_at: amended.at,
+        story_id: id, version: 2, payload_json: JSON.stringify({ slug: s.slug, [field]: amended.text, history: true }), created_at: amended.at,
       });
     }
     for (const e of s.events ?? []) {
-      events.push({ type: e.type, story_id: id, version: e.type === 'story.withdrawn' ? liveVersion + 1 : liveVersion, payload_json: JSON.stringify({ slug: s.slug }), created_at: e.at });
+      events.push({ type: e.type, story_id: id, version: e.type === 'story.withdrawn' ? liveVersion + 1 : liveVersion, payload_json: JSON.stringify({ slug: s.slug, history: true }), created_at: e.at });
     }
     if (withdrawn) {
       versions.push({ ...base, id: newId(), version: liveVersion + 1, kind: 'withdraw' as const, note: s.withdrawnReason ?? null, created_at: s.withdrawnAt! });

@@ -9,6 +9,10 @@
  * read again; a crash after it leaves nothing to redo. So an event acknowledged to the editor
  * (committed) always becomes its deliveries, once.
  *
+ * History. Events written by the demo's bulk loader carry `history: true`: the site's caches
+ * follow them like any event, but a consumer passes over them (its cursor moves, nothing is
+ * written), because a generated correction dated last year is not news to tell partners today.
+ *
  * One node at a time. With several nodes on one database, a consumer runs where it holds the
  * lease (event_consumers.lease_holder/lease_until, taken with a conditional update); a node that
  * dies loses it when it expires and another node carries on from the committed cursor. The
@@ -142,8 +146,10 @@ export class EventConsumer<P = unknown> {
       payload: parsePayload(r.payload_json),
       createdAt: r.created_at,
     }));
-    const prepared = (this.spec.prepare ? await this.spec.prepare(events) : undefined) as P;
     const last = events[events.length - 1]!.id;
+    // Generated history (src/demo/bulk.ts) moves the cursor but causes nothing.
+    const news = events.filter((e) => e.payload.history !== true);
+    const prepared = (this.spec.prepare && news.length > 0 ? await this.spec.prepare(news) : undefined) as P;
     try {
       await this.db.transaction().execute(async (trx) => {
         // The compare-and-set comes first: on PostgreSQL it locks the row, so a second node
@@ -155,7 +161,7 @@ export class EventConsumer<P = unknown> {
           .where('last_event_id', '=', from)
           .executeTakeFirst();
         if (Number(moved.numUpdatedRows) !== 1) throw new CursorMoved();
-        await this.spec.write(trx, events, prepared);
+        if (news.length > 0) await this.spec.write(trx, news, prepared);
       });
     } catch (err) {
       // Another node consumed this batch meanwhile (our lease expired mid-batch): its work stands.
@@ -163,7 +169,7 @@ export class EventConsumer<P = unknown> {
       throw err;
     }
     try {
-      this.spec.afterCommit?.(events);
+      if (news.length > 0) this.spec.afterCommit?.(news);
     } catch {
       // A wake-up hint only; the work is committed and will be found by polling.
     }

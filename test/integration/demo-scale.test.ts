@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { forEachDialect } from '../helpers/dialects.js';
+import { EventConsumer, type LoggedEvent } from '../../src/events/consumers.js';
 import { buildTestApp } from '../helpers/app.js';
 import { addDemoStories, MAX_DEMO_STORIES, parseStoryCount } from '../../src/cli/demo.js';
 import { MAX_BODY_WORDS, MIN_BODY_WORDS, seededRandom, storyText } from '../../src/demo/words-text.js';
@@ -68,7 +69,16 @@ forEachDialect('demo: 2,000 generated stories are complete, spread out, rendered
   try {
     const { services } = app;
     const now = new Date();
+    // A consumer of the event log from its beginning (as notices, webhooks and WebSub follow it).
+    const consumed: LoggedEvent[] = [];
+    const spy = new EventConsumer(services.database.db, { name: 'test-spy', startAt: 'beginning', write: async (_trx, events) => void consumed.push(...events) });
+    await spy.cursor();
     const first = await addDemoStories(services, { stories: 2000, seed: 7, now });
+    // The generated history moves its cursor to the end but is not news: nothing of it is written.
+    while ((await spy.runOnce()) > 0);
+    const lastEvent = await services.database.db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+    assert.equal(await spy.cursor(), Number(lastEvent.id));
+    assert.deepEqual(consumed.filter((e) => e.storyId !== null), [], 'no story event of the generated history reaches a consumer');
     assert.equal(first.stories, 2000);
     assert.equal(await count(services, 'stories'), 2000);
     const { withdrawn, corrected, updated } = first;
