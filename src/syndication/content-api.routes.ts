@@ -30,6 +30,7 @@ import { ErrorResponse } from '../api/schemas.js';
 import { CANCEL_GRACE_DAYS, decodeCursor, encodeCursor, notAvailable, START, type AccessGrants } from './access.js';
 import { inForce, licenseDate, type License } from '../licensing/licenses.js';
 import { jsonArray, NinjsCache, RecentReceipts } from './ninjs-cache.js';
+import { PollCache } from './poll-cache.js';
 import { recordReceipts } from '../notices/ledger.js';
 import { registerAcknowledgeApi } from '../notices/acknowledge.js';
 import { NINJS_22_SCHEMA, NINJS_31_SCHEMA, type NinjsVersion } from './ninjs.js';
@@ -214,6 +215,7 @@ export async function registerContentApi(app: FastifyInstance, services: Service
   };
   const knownKeys = new KnownKeys();
   const documents = new NinjsCache();
+  const polls = new PollCache();
   const receipts = new RecentReceipts();
   const record = async (request: FastifyRequest, partnerId: string, items: Array<{ storyId: string; version: string }>) => {
     const due = receipts.due(partnerId, 'api', items);
@@ -315,19 +317,26 @@ export async function registerContentApi(app: FastifyInstance, services: Service
       const grants = await access.grants(partner);
       const refused = await licenseRefusal(services, partner, grants, access.now(), true);
       if (refused) throw refused;
-      const page = await access.changes(grants, cursor, query.limit ?? DEFAULT_LIMIT, { deskId, tagName, q });
-      const docs = await documents.documents(services, partner, page.entries, version, access.now());
-      await record(request, partner.id, docs.map((d) => ({ storyId: d.entry.storyId, version: d.entry.version })));
+      // The request (its path and query, the ninjs version asked for) and everything the partner
+      // holds now: an answer made under other grants is never served (see poll-cache.ts).
+      const key = `${partner.id}\n${partner.kind}\n${version}\n${request.url}\n${JSON.stringify(grants.licenses)}`;
+      const answer = await polls.answer(key, services.changes.current(), access.now().getTime(), async () => {
+        const page = await access.changes(grants, cursor, query.limit ?? DEFAULT_LIMIT, { deskId, tagName, q });
+        const docs = await documents.documents(services, partner, page.entries, version, access.now());
+        return {
+          // The same text JSON.stringify would make of { ninjsVersion, items, next, more }, joined
+          // from the documents' cached JSON instead of serialising them again.
+          body: Buffer.concat([
+            Buffer.from(`{"ninjsVersion":${JSON.stringify(version)},"items":[`),
+            ...jsonArray(docs),
+            Buffer.from(`],"next":${JSON.stringify(encodeCursor(page.next))},"more":${page.more}}`),
+          ]),
+          receipts: docs.map((d) => ({ storyId: d.entry.storyId, version: d.entry.version })),
+        };
+      });
+      await record(request, partner.id, answer.receipts);
       reply.type('application/json; charset=utf-8');
-      // The same text JSON.stringify would make of { ninjsVersion, items, next, more }, joined
-      // from the documents' cached JSON instead of serialising them again.
-      return reply.send(
-        Buffer.concat([
-          Buffer.from(`{"ninjsVersion":${JSON.stringify(version)},"items":[`),
-          ...jsonArray(docs),
-          Buffer.from(`],"next":${JSON.stringify(encodeCursor(page.next))},"more":${page.more}}`),
-        ]),
-      );
+      return reply.send(answer.body);
     },
   );
 

@@ -572,3 +572,63 @@ forEachDialect('content API: bad and unknown keys are limited per address before
     await t.close();
   }
 });
+
+forEachDialect('content API: a poll repeated within a second is answered again from memory, unless something changed', async (_t, tdb) => {
+  const t = await buildTestApp(tdb);
+  try {
+    const { services } = t;
+    const access = services.partnerAccess;
+    const base = Date.now() + 60_000;
+    let clock = base;
+    access.now = () => new Date(clock);
+    const basics = await seedBasics(services);
+    const partner = await makePartner(services);
+    await story(services, basics, { headline: 'Story A' });
+    await story(services, basics, { headline: 'Story B' });
+
+    const read = () => access.storyRowsRead;
+    let before = read();
+    const first = await api(t, partner.key, '/api/v1/stories?limit=5');
+    checkDocs(first, 'first');
+    assert.ok(read() > before, 'the first poll reads the stories');
+
+    // The same question again, several at once: the same answer, and no story read.
+    before = read();
+    const again = await Promise.all([1, 2, 3].map(() => api(t, partner.key, '/api/v1/stories?limit=5')));
+    for (const r of again) assert.equal(r.body, first.body);
+    assert.equal(read(), before, 'repeated polls read no story');
+    // Another question is another answer.
+    const other = await api(t, partner.key, '/api/v1/stories?limit=1');
+    assert.equal((other.json() as Doc).items.length, 1);
+
+    // A new story (the tracker moves): answered anew at once.
+    const c = await story(services, basics, { headline: 'Story C' });
+    clock += 10; // still within the second
+    before = read();
+    const afterPublish = await poll(t, partner.key, 'limit=5');
+    assert.ok(read() > before, 'a change is never answered from memory');
+    assert.ok(afterPublish.items.some((d) => idOf(d) === c.id));
+
+    // Other grants (a license added): answered anew.
+    before = read();
+    await addLicense(services, partner.id, { startsAt: '2000-01-01T00:00:00.000Z' });
+    await poll(t, partner.key, 'limit=5');
+    assert.ok(read() > before, 'an answer made under other grants is not served');
+
+    // A second later (or a clock that went back): answered anew.
+    for (const at of [clock + 1000, clock - 1]) {
+      clock = at;
+      await poll(t, partner.key, 'limit=5');
+      before = read();
+      clock = at;
+      await poll(t, partner.key, 'limit=5');
+      assert.equal(read(), before, 'same moment, same answer');
+    }
+    before = read();
+    clock += 1000;
+    await poll(t, partner.key, 'limit=5');
+    assert.ok(read() > before, 'after a second the answer is made again');
+  } finally {
+    await t.close();
+  }
+});
