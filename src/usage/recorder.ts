@@ -27,15 +27,17 @@
  *   already recorded are always added.
  * - Repeat views by one reader within 30 minutes count once. The memory of who was seen is two
  *   generations of at most 30 minutes each: an entry lives between 30 and 60 minutes, then its
- *   generation is dropped whole (no per-entry timers, no scans). A hard cap per generation keeps
- *   memory bounded under a flood of distinct readers; past it a generation is retired early,
- *   which can count a returning reader twice but never grows memory.
+ *   generation is dropped whole (no per-entry timers, no scans). Each generation is a table of
+ *   fixed size for a hard cap of readers (reader-set.ts: flat arrays, no garbage per hit); past
+ *   the cap a generation is retired early, which can count a returning reader twice but never
+ *   grows memory.
  */
 import { hash, randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { newId } from '../util/ids.js';
 import { hostMatches, partnerDomains } from '../partners/domains.js';
+import { ReaderSet } from './reader-set.js';
 
 export const DEDUPE_WINDOW_MS = 30 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -169,8 +171,8 @@ export class UsageRecorder {
   /** Each partner's domains as the last flush read them: the per-hit pre-check. */
   private readonly domains = new Map<string, string[]>();
 
-  private current = new Map<number, number>();
-  private previous = new Map<number, number>();
+  private current: ReaderSet;
+  private previous: ReaderSet;
   private generationStart: number;
 
   /** The day's hash key (hex), and when that day ends (ms), so each hit needs no date formatting. */
@@ -193,6 +195,8 @@ export class UsageRecorder {
     this.now = opts.now ?? Date.now;
     this.windowMs = opts.dedupeWindowMs ?? DEDUPE_WINDOW_MS;
     this.maxReaders = opts.maxReadersPerGeneration ?? DEFAULT_MAX_READERS_PER_GENERATION;
+    this.current = new ReaderSet(this.maxReaders);
+    this.previous = new ReaderSet(this.maxReaders);
     this.generationStart = this.now();
   }
 
@@ -279,12 +283,15 @@ export class UsageRecorder {
     const age = now - this.generationStart;
     if (age >= 2 * this.windowMs) {
       // Nothing in either generation can still be inside the window.
-      this.previous = new Map();
-      this.current = new Map();
+      this.previous.clear();
+      this.current.clear();
       this.generationStart = now;
     } else if (age >= this.windowMs || this.current.size >= this.maxReaders) {
+      // The retired generation's memory serves the new one.
+      const recycled = this.previous;
+      recycled.clear();
       this.previous = this.current;
-      this.current = new Map();
+      this.current = recycled;
       this.generationStart = now;
     }
   }
