@@ -258,6 +258,17 @@ export class LicenseProfilesService {
    * choice. An editor's unpublished change of profile waits for the update that puts it live. A
    * story never published has no live version; its working copy's choice is the only one.
    */
+  /**
+   * Every profile by id, and the default for stories with none: for callers that already hold the
+   * stories' live `license_profile_id` and would otherwise join each story to its profile (the
+   * profiles are few; two small reads instead of a join per story).
+   */
+  async resolver(): Promise<(profileId: string | null) => LicenseProfile> {
+    const [fallback, rows] = await Promise.all([this.defaultProfile(), this.db.selectFrom('license_profiles').selectAll().execute()]);
+    const byId = new Map(rows.map((r) => [r.id, toLicenseProfile(r)]));
+    return (profileId) => (profileId !== null && byId.get(profileId)) || fallback;
+  }
+
   async forStories(storyIds: string[]): Promise<Map<string, LicenseProfile>> {
     const out = new Map<string, LicenseProfile>();
     if (storyIds.length === 0) return out;

@@ -180,6 +180,8 @@ export interface Row {
   desk_id: string;
   tags_json: string;
   last_event_at: string;
+  /** The live version's license profile (null: the default). */
+  license_profile_id: string | null;
 }
 
 const maxIso = (...xs: Array<string | null | undefined>) => xs.reduce<string>((m, x) => (x && x > m ? x : m), '');
@@ -363,7 +365,7 @@ export async function loadAccessRows(db: Kysely<DB>, ids: readonly string[], hor
       .innerJoin('story_versions as v', (j) => j.onRef('v.story_id', '=', 's.id').onRef('v.version', '=', 's.live_version'))
       .select([
         's.id', 's.slug', 's.status', 's.published_at', 's.withdrawn_at', 's.withdrawn_reason', 'v.embargo_until', 's.live_version',
-        's.current_version', 'v.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at',
+        's.current_version', 'v.syndication', 'v.created_at as version_created_at', 'v.desk_id', 'v.tags_json', 'e.last_event_at', 'v.license_profile_id',
       ])
       .where('s.id', 'in', part)
       .execute();
@@ -446,11 +448,10 @@ export class PartnerAccess {
 
   private async evaluateRows(rows: Row[], grants: AccessGrants, at: Date): Promise<AccessEntry[]> {
     if (rows.length === 0 || (!grants.free && grants.licenses.length === 0)) return [];
-    const profiles = await this.profiles.forStories(rows.map((r) => r.id));
+    const profileOf = await this.profiles.resolver();
     const out: AccessEntry[] = [];
     for (const r of rows) {
-      const profile = profiles.get(r.id);
-      const e = profile ? evaluateGrants(r, profile, grants, at) : undefined;
+      const e = evaluateGrants(r, profileOf(r.license_profile_id), grants, at);
       if (e) out.push(e);
     }
     return out;
