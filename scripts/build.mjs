@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Compiles src/ to dist/ with tsc (tsconfig.build.json), then bundles it with esbuild into
-// dist/bundle/, so `freewire` starts without compiling TypeScript at every start and without
-// resolving and reading hundreds of files: one entry module, code-split chunks for what the
-// commands load on demand (the web server, the tip tools…).
+// dist/bundle/main.cjs, so `freewire` starts without compiling TypeScript at every start and
+// without resolving and reading hundreds of files; bin/freewire.js runs the bundle with V8's
+// code cache.
 //
 //   node scripts/build.mjs             build now (type-checks; exits 1 on type errors)
 //   node scripts/build.mjs --if-stale  build only when src/ changed since the last build
@@ -18,11 +18,11 @@
 // src/http/static.ts), so paths the code finds relative to its own file (../../public, the
 // tip crypto module) resolve to the same files from either. The bundle sits two levels below
 // the root (dist/bundle/) for the same reason: src/http/static.ts is two levels down too, and
-// in the bundle its import.meta.url is the chunk's. dist/main.js, the entry point, is replaced
-// by one line that loads the bundle; the rest of the tsc output is the type-checked mirror the
-// bundle is checked against, not what runs.
+// in the bundle its import.meta.url is the bundle's. dist/main.js, the entry point, is replaced
+// by one line naming the bundle; the rest of the tsc output is the type-checked mirror of what
+// is bundled, not what runs (it is what runs when esbuild is missing).
 //
-// Packages are bundled too (reading node_modules one file at a time was most of the start),
+// Packages are bundled too (loading node_modules one file at a time was most of the start),
 // except the ones that load native addons or read files next to their own code, and the ones
 // only loaded on demand (BUNDLE_EXTERNAL).
 import { spawnSync } from 'node:child_process';
