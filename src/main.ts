@@ -26,4 +26,5 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) await run();
+// Not awaited at the top level: the bundle (scripts/build.mjs) is CommonJS. run() reports its own errors.
+if (isEntryPoint()) void run();

@@ -140,6 +140,9 @@ export async function start(): Promise<void> {
     // After listening, so a second server on the same port fails before creating anything.
     const admin = await ensureFirstAdmin(services);
     if (config.metricsPort !== undefined) metricsServer = await listenForMetrics(services, config, config.metricsPort);
+    // prom-client loads now, once the site answers, rather than at the first scrape, so the
+    // process metrics (GC, event loop) cover the server's whole life.
+    if (services.metrics.enabled) services.metrics.startCollecting();
     if (config.backgroundWork) background = startBackground(services, app.log);
     const base = baseUrl(config, app);
     out(`Listening on ${address}`);
