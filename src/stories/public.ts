@@ -165,21 +165,34 @@ export class PublicStories {
       const column = sql.ref(link.column);
       // The walk reads about (offset + limit) × live / total index entries, the sort `total`.
       const sort = total <= SORT_BELOW || ((offset + limit) * (await this.liveStories())) / total > total;
-      const member =
-        sort
-          ? sql<boolean>`s.id in (select story_id from ${table} where ${column} = ${link.value})`
-          : sql<boolean>`exists (select 1 from ${table} l where l.story_id = s.id and l.${column} = ${link.value})`;
-      const rows = await db
-        .selectFrom('stories as s')
-        .select('s.id')
-        .where('s.status', '=', 'published')
-        .where(member)
-        .orderBy('s.published_at', 'desc')
-        .orderBy('s.id', 'desc')
-        .limit(limit)
-        .offset(offset)
-        .execute();
-      ids = rows.map((r) => r.id);
+      if (sort) {
+        // The tag's or byline's stories, then their page. The inner limit (all of them: a tag
+        // has no more live stories than links) keeps PostgreSQL from planning the inner query
+        // for the outer one's: its estimate of a tag's size is the average (about 700 at 100,000
+        // stories), so for a tag of one story it walked the whole publication index (100,000
+        // probes, 0.3-1.6 s) hoping to stop early.
+        const rows = await sql<{ id: string }>`
+          select id from (
+            select s.id, s.published_at from stories s
+            where s.status = 'published' and s.id in (select story_id from ${table} where ${column} = ${link.value})
+            limit ${total}
+          ) m
+          order by published_at desc, id desc
+          limit ${limit} offset ${offset}`.execute(db);
+        ids = rows.rows.map((r) => r.id);
+      } else {
+        const rows = await db
+          .selectFrom('stories as s')
+          .select('s.id')
+          .where('s.status', '=', 'published')
+          .where(sql<boolean>`exists (select 1 from ${table} l where l.story_id = s.id and l.${column} = ${link.value})`)
+          .orderBy('s.published_at', 'desc')
+          .orderBy('s.id', 'desc')
+          .limit(limit)
+          .offset(offset)
+          .execute();
+        ids = rows.map((r) => r.id);
+      }
     } else {
       let q = db.selectFrom('stories').where('status', '=', 'published');
       if (filter.deskId) q = q.where('live_desk_id', '=', filter.deskId);
