@@ -21,6 +21,8 @@ import * as m20261203_1300_licenses from './migrations/2026_12_03_1300_licenses.
 import * as m20261203_1800_public_scale from './migrations/2026_12_03_1800_public_scale.js';
 import * as m20261203_1810_api_and_newsroom_scale from './migrations/2026_12_03_1810_api_and_newsroom_scale.js';
 import * as m20261203_1820_sitemap_scale from './migrations/2026_12_03_1820_sitemap_scale.js';
+import * as m20261204_1630_listing_and_newsroom_filters from './migrations/2026_12_04_1630_listing_and_newsroom_filters.js';
+import * as m20261204_1640_search_publication_order from './migrations/2026_12_04_1640_search_publication_order.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -46,6 +48,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_12_03_1800_public_scale', m20261203_1800_public_scale],
   ['2026_12_03_1810_api_and_newsroom_scale', m20261203_1810_api_and_newsroom_scale],
   ['2026_12_03_1820_sitemap_scale', m20261203_1820_sitemap_scale],
+  ['2026_12_04_1630_listing_and_newsroom_filters', m20261204_1630_listing_and_newsroom_filters],
+  ['2026_12_04_1640_search_publication_order', m20261204_1640_search_publication_order],
 ];
 
 const LOCK_ID = 727_274_001;

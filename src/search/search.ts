@@ -92,6 +92,21 @@ function window(total: number, limit: number, offset: number): { limit: number; 
   return { offset, limit: Math.max(0, Math.min(limit, total - offset)) };
 }
 
+/**
+ * On SQLite, a story's search row has a rowid made from its publication time, so the posting
+ * lists FTS5 reads in rowid order are in publication order: a broad search reads its newest
+ * matches first and stops, and "newest" means newest publication, as on PostgreSQL. The time in
+ * milliseconds is multiplied by SEARCH_ROWID_SLOTS, leaving room for stories published in the same
+ * millisecond (given the next free slot; by id in migration 2026_12_04_1640).
+ */
+export const SEARCH_ROWID_SLOTS = 1024;
+
+/** The first rowid of the slots for stories published at `publishedAt` (an ISO time). */
+export function searchRowidBase(publishedAt: string): number {
+  const ms = Date.parse(publishedAt);
+  return (Number.isFinite(ms) ? ms : Date.now()) * SEARCH_ROWID_SLOTS;
+}
+
 function sqliteIndex(db: Kysely<DB>, limits: SearchLimits): SearchIndex {
   /** Whether `match` finds at most `n` stories, reading at most n + 1 entries of the index. */
   async function atMost(match: string, n: number): Promise<boolean> {
@@ -101,11 +116,18 @@ function sqliteIndex(db: Kysely<DB>, limits: SearchLimits): SearchIndex {
 
   return {
     async upsert(trx, doc) {
-      // FTS5 tables have no unique constraint: delete then insert. The new row gets the highest
-      // rowid, so rowid order is the order stories were last published or updated (see search).
+      // FTS5 tables have no unique constraint: delete then insert, at the rowid of the story's
+      // publication time (see SEARCH_ROWID_SLOTS), which an update or correction keeps.
       await sql`delete from story_search where story_id = ${doc.storyId}`.execute(trx);
-      await sql`insert into story_search (story_id, headline, summary, body, tags)
-                values (${doc.storyId}, ${doc.headline}, ${doc.summary}, ${doc.body}, ${doc.tags.join(' ')})`.execute(trx);
+      const story = await sql<{ published_at: string | null }>`select published_at from stories where id = ${doc.storyId}`.execute(trx);
+      const base = searchRowidBase(story.rows[0]?.published_at ?? new Date().toISOString());
+      const taken = await sql<{ top: number | null }>`
+        select max(rowid) as top from story_search where rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer)`.execute(trx);
+      const top = taken.rows[0]?.top;
+      const rowid = top === null || top === undefined ? base : Number(top) + 1;
+      if (rowid >= base + SEARCH_ROWID_SLOTS) throw new Error(`More than ${SEARCH_ROWID_SLOTS} stories published in the same millisecond.`);
+      await sql`insert into story_search (rowid, story_id, headline, summary, body, tags)
+                values (cast(${rowid} as integer), ${doc.storyId}, ${doc.headline}, ${doc.summary}, ${doc.body}, ${doc.tags.join(' ')})`.execute(trx);
     },
     async remove(trx, storyId) {
       await sql`delete from story_search where story_id = ${storyId}`.execute(trx);
@@ -119,8 +141,9 @@ function sqliteIndex(db: Kysely<DB>, limits: SearchLimits): SearchIndex {
       // word of some story: a prefix makes FTS5 merge the posting lists of every word it starts,
       // which for a common word ("cost": costs, costly, …) costs tens of milliseconds.
       const prefixed = last.length >= 3 && !(await sqlExists(db, `"${last}"`)) ? toFts5Query(q, true)! : exact;
-      // The newest countCap + 1 matches, read from the posting lists in rowid order (no ranking):
-      // enough to tell an exact count from "more than countCap", and the order a broad search shows.
+      // The newest countCap + 1 matches, read from the posting lists in rowid (publication) order,
+      // without ranking: enough to tell an exact count from "more than countCap", and the order a
+      // broad search shows.
       const newest = await sql<{ rowid: number }>`
         select rowid from story_search where story_search match ${prefixed} order by rowid desc limit ${limits.countCap + 1}`.execute(db);
       const more = newest.rows.length > limits.countCap;

@@ -61,7 +61,7 @@ export async function renderFeed(services: Services, scope: FeedScope, format: F
   const ctx = await loadSiteContext(services);
   const { settings } = ctx;
   const filter = desk ? { deskId: desk.id } : author ? { authorId: author.id } : {};
-  const { items } = await services.publicStories.latest(FEED_SIZE, 0, filter);
+  const items = await services.publicStories.newest(FEED_SIZE, filter);
   const details = await services.publicStories.feedDetails(items.map((s) => s.id));
 
   const base = desk ? `/desk/${desk.slug}` : author ? `/author/${author.slug}` : '';
