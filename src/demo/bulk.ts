@@ -17,13 +17,14 @@
  * that tell partners about changes (notice emails, webhooks, WebSub) pass over such events (see
  * src/events/consumers.ts), so a generated correction "made" a year ago is never mailed today.
  */
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type {
   DB, EventType, EventsTable, NoteKind, StoriesTable, StoryAuthorsTable, StoryNotesTable, StorySearchTable, StoryTagsTable, StoryVersionsTable, Syndication,
 } from '../db/schema.js';
 import type { DialectHelpers } from '../db/dialect.js';
 import { refreshChangePoints } from '../syndication/change-points.js';
 import { chunks } from '../util/chunks.js';
+import { searchRowidBase, SEARCH_ROWID_SLOTS } from '../search/search.js';
 import { newId } from '../util/ids.js';
 
 export interface BulkStory {
@@ -70,13 +71,37 @@ export async function bulkInsertStories(db: Kysely<DB>, dialect: DialectHelpers,
   for (let i = 0; i < stories.length; i += CHUNK) {
     const part = stories.slice(i, i + CHUNK);
     const partIds = ids.slice(i, i + CHUNK);
-    await insertChunk(db, part, partIds);
+    await insertChunk(db, dialect, part, partIds);
     await refreshChangePoints(db, dialect, partIds);
   }
   return ids;
 }
 
-async function insertChunk(db: Kysely<DB>, part: readonly BulkStory[], partIds: readonly string[]): Promise<void> {
+/**
+ * On SQLite, search rows go at the rowid of their story's publication time, as the search index
+ * puts them (src/search/search.ts, SEARCH_ROWID_SLOTS): the next free slot of that millisecond,
+ * after any row already there (another run, a real story) and any earlier row of this chunk.
+ */
+async function withSearchRowids(db: Kysely<DB>, rows: StorySearchTable[], publishedAt: string[]): Promise<Array<StorySearchTable & { rowid?: number }>> {
+  const next = new Map<number, number>();
+  const out: Array<StorySearchTable & { rowid: number }> = [];
+  for (let i = 0; i < rows.length; i++) {
+    const base = searchRowidBase(publishedAt[i]!);
+    let rowid = next.get(base);
+    if (rowid === undefined) {
+      const taken = await sql<{ top: number | null }>`
+        select max(rowid) as top from story_search where rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer)`.execute(db);
+      const top = taken.rows[0]?.top;
+      rowid = top === null || top === undefined ? base : Number(top) + 1;
+    }
+    if (rowid >= base + SEARCH_ROWID_SLOTS) throw new Error(`More than ${SEARCH_ROWID_SLOTS} stories published at ${publishedAt[i]}.`);
+    next.set(base, rowid + 1);
+    out.push({ ...rows[i]!, rowid });
+  }
+  return out;
+}
+
+async function insertChunk(db: Kysely<DB>, dialect: DialectHelpers, part: readonly BulkStory[], partIds: readonly string[]): Promise<void> {
   const storyRows: Insertable<StoriesTable>[] = [];
   const versions: Insertable<StoryVersionsTable>[] = [];
   const notes: Insertable<StoryNotesTable>[] = [];
@@ -86,6 +111,7 @@ async function insertChunk(db: Kysely<DB>, part: readonly BulkStory[], partIds: 
   const liveAuthorRows: StoryAuthorsTable[] = [];
   const liveTagRows: StoryTagsTable[] = [];
   const searchRows: StorySearchTable[] = [];
+  const searchPublishedAt: string[] = [];
   for (let j = 0; j < part.length; j++) {
     const s = part[j]!;
     const id = partIds[j]!;
@@ -135,6 +161,7 @@ async function insertChunk(db: Kysely<DB>, part: readonly BulkStory[], partIds: 
       authorIds.forEach((author_id, position) => liveAuthorRows.push({ story_id: id, author_id, position }));
       for (const t of tags) liveTagRows.push({ story_id: id, tag_id: t.id });
       searchRows.push({ story_id: id, headline: s.headline, summary: s.summary, body: s.bodyText, tags: tags.map((t) => t.name).join(' ') });
+      searchPublishedAt.push(s.publishedAt);
     }
   }
   // Events in time order, so their ids rise with their times as on a real site.
@@ -146,6 +173,8 @@ async function insertChunk(db: Kysely<DB>, part: readonly BulkStory[], partIds: 
   for (const rows of chunks(tagRows, 3000)) await db.insertInto('story_tags').values(rows).execute();
   for (const rows of chunks(liveAuthorRows, 3000)) await db.insertInto('story_live_authors').values(rows).execute();
   for (const rows of chunks(liveTagRows, 3000)) await db.insertInto('story_live_tags').values(rows).execute();
-  for (const rows of chunks(searchRows, 1000)) await db.insertInto('story_search').values(rows).execute();
+  const search = dialect.name === 'sqlite' ? await withSearchRowids(db, searchRows, searchPublishedAt) : searchRows;
+  // rowid is SQLite's own column, unknown to the table's type.
+  for (const rows of chunks(search, 1000)) await db.insertInto('story_search').values(rows as StorySearchTable[]).execute();
   for (const rows of chunks(events, 2000)) await db.insertInto('events').values(rows).execute();
 }

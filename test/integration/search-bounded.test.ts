@@ -47,11 +47,12 @@ async function publish(services: Services, texts: Text[]): Promise<string[]> {
   }));
   const ids = await bulkInsertStories(services.database.db, services.database.dialect, stories);
   // On SQLite a story's search row has the rowid of its publication time (SEARCH_ROWID_SLOTS),
-  // as publishing gives it and migration 2026_12_04_1640 gave existing rows; the bulk loader
-  // leaves rowids in insertion order, so they are set here.
+  // as publishing gives it, migration 2026_12_04_1640 gave existing rows and the bulk loader
+  // gives generated stories.
   if (services.database.dialect.name === 'sqlite') {
     for (const [i, id] of ids.entries()) {
-      await sql`update story_search set rowid = cast(${searchRowidBase(stories[i]!.publishedAt)} as integer) where story_id = ${id}`.execute(services.database.db);
+      const row = await sql<{ rowid: number }>`select rowid from story_search where story_id = ${id}`.execute(services.database.db);
+      assert.equal(Number(row.rows[0]!.rowid), searchRowidBase(stories[i]!.publishedAt), 'the bulk loader places search rows by publication time');
     }
   }
   return ids;
