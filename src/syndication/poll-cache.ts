@@ -24,8 +24,12 @@
 
 /** How long an answer is served again (see above). */
 export const TTL_MS = 1000;
-/** Memory for answers, per node: a few dozen full pages of 100 stories. */
-export const DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024;
+/**
+ * Memory for answers, per node: a dozen full pages of 100 stories. Small on purpose: an answer
+ * is worth keeping for a second only, and megabyte buffers kept longer than needed make the
+ * garbage collector work harder for every other request.
+ */
+export const DEFAULT_BUDGET_BYTES = 16 * 1024 * 1024;
 
 export interface PollAnswer {
   body: Buffer;
