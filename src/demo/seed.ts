@@ -15,6 +15,7 @@ import type { Services } from '../services.js';
 import type { Actor } from '../users/permissions.js';
 import type { LicenseProfileInput } from '../license-profiles/license-profiles.service.js';
 import { refreshChangePoints } from '../syndication/change-points.js';
+import { moveSearchRow } from '../search/search.js';
 import { demoAuthors, demoDesks, demoSite, demoStories, type DemoStory } from './content.js';
 import { demoPortalPassword, seedDemoActivity, type ActivityResult } from './activity.js';
 import { createNoticesConsumer } from '../notices/notices.js';
@@ -163,7 +164,7 @@ export async function seedDemoContent(services: Services, now: Date = new Date()
       if (!id) continue;
       ids.set(story.slug, id);
       await services.stories.publish(DEMO_ACTOR, id);
-      await backdatePublication(db, id, step.at);
+      await backdatePublication(db, services.database.dialect.name, id, step.at);
       await refreshChangePoints(db, services.database.dialect, [id]);
       result.stories++;
       continue;
@@ -247,10 +248,12 @@ async function createDemoStory(services: Services, story: DemoStory): Promise<st
 }
 
 /** Moves a just-published story (versions: create, publish) to `publishedAt`. */
-async function backdatePublication(db: Kysely<DB>, id: string, publishedAt: Date): Promise<void> {
+async function backdatePublication(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', id: string, publishedAt: Date): Promise<void> {
   const published = publishedAt.toISOString();
   const drafted = new Date(publishedAt.getTime() - DRAFTING_HOURS * HOUR).toISOString();
   await db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('stories').select('published_at').where('id', '=', id).executeTakeFirstOrThrow();
+    if (before.published_at) await moveSearchRow(trx, dialect, id, before.published_at, published);
     await trx.updateTable('stories').set({ created_at: drafted, published_at: published, updated_at: published }).where('id', '=', id).execute();
     await trx.updateTable('story_versions').set({ created_at: drafted }).where('story_id', '=', id).where('kind', '=', 'create').execute();
     await trx.updateTable('story_versions').set({ created_at: published }).where('story_id', '=', id).where('kind', '=', 'publish').execute();

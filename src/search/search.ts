@@ -107,6 +107,43 @@ export function searchRowidBase(publishedAt: string): number {
   return (Number.isFinite(ms) ? ms : Date.now()) * SEARCH_ROWID_SLOTS;
 }
 
+/**
+ * Deletes a story's search row, which sits among the slots of its publication time (a story's
+ * publication time is set once, when it is first published, before it is first indexed). Looked
+ * for there, by rowid: `story_id` is not indexed in an FTS5 table, and finding a row by it reads
+ * the whole index's content (about a second at 100,000 stories, inside the publishing
+ * transaction).
+ */
+async function deleteRow(trx: Kysely<DB>, storyId: string, base: number): Promise<void> {
+  await sql`delete from story_search where rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer) and story_id = ${storyId}`.execute(trx);
+}
+
+/** The next free rowid among the slots of `base`'s millisecond (see SEARCH_ROWID_SLOTS). */
+async function freeRowid(trx: Kysely<DB>, base: number): Promise<number> {
+  const taken = await sql<{ top: number | null }>`
+    select max(rowid) as top from story_search where rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer)`.execute(trx);
+  const top = taken.rows[0]?.top;
+  const rowid = top === null || top === undefined ? base : Number(top) + 1;
+  if (rowid >= base + SEARCH_ROWID_SLOTS) throw new Error(`More than ${SEARCH_ROWID_SLOTS} stories published in the same millisecond.`);
+  return rowid;
+}
+
+/**
+ * For a story whose publication time was changed after it was indexed (the demo dates its
+ * stories back): on SQLite its search row moves to the slots of the new time, where searches
+ * order it and where publishing and withdrawing look for it. Nothing to do on PostgreSQL.
+ */
+export async function moveSearchRow(trx: Kysely<DB>, dialect: 'sqlite' | 'postgres', storyId: string, fromPublishedAt: string, toPublishedAt: string): Promise<void> {
+  if (dialect !== 'sqlite') return;
+  const from = searchRowidBase(fromPublishedAt);
+  const row = await sql<{ rowid: number }>`
+    select rowid from story_search where rowid between cast(${from} as integer) and cast(${from + SEARCH_ROWID_SLOTS - 1} as integer) and story_id = ${storyId}`.execute(trx);
+  const old = row.rows[0]?.rowid;
+  if (old === undefined) return;
+  const rowid = await freeRowid(trx, searchRowidBase(toPublishedAt));
+  await sql`update story_search set rowid = cast(${rowid} as integer) where rowid = cast(${Number(old)} as integer)`.execute(trx);
+}
+
 function sqliteIndex(db: Kysely<DB>, limits: SearchLimits): SearchIndex {
   /** Whether `match` finds at most `n` stories, reading at most n + 1 entries of the index. */
   async function atMost(match: string, n: number): Promise<boolean> {
@@ -118,19 +155,18 @@ function sqliteIndex(db: Kysely<DB>, limits: SearchLimits): SearchIndex {
     async upsert(trx, doc) {
       // FTS5 tables have no unique constraint: delete then insert, at the rowid of the story's
       // publication time (see SEARCH_ROWID_SLOTS), which an update or correction keeps.
-      await sql`delete from story_search where story_id = ${doc.storyId}`.execute(trx);
       const story = await sql<{ published_at: string | null }>`select published_at from stories where id = ${doc.storyId}`.execute(trx);
       const base = searchRowidBase(story.rows[0]?.published_at ?? new Date().toISOString());
-      const taken = await sql<{ top: number | null }>`
-        select max(rowid) as top from story_search where rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer)`.execute(trx);
-      const top = taken.rows[0]?.top;
-      const rowid = top === null || top === undefined ? base : Number(top) + 1;
-      if (rowid >= base + SEARCH_ROWID_SLOTS) throw new Error(`More than ${SEARCH_ROWID_SLOTS} stories published in the same millisecond.`);
+      await deleteRow(trx, doc.storyId, base);
+      const rowid = await freeRowid(trx, base);
       await sql`insert into story_search (rowid, story_id, headline, summary, body, tags)
                 values (cast(${rowid} as integer), ${doc.storyId}, ${doc.headline}, ${doc.summary}, ${doc.body}, ${doc.tags.join(' ')})`.execute(trx);
     },
     async remove(trx, storyId) {
-      await sql`delete from story_search where story_id = ${storyId}`.execute(trx);
+      const story = await sql<{ published_at: string | null }>`select published_at from stories where id = ${storyId}`.execute(trx);
+      const publishedAt = story.rows[0]?.published_at;
+      // Never published, never indexed.
+      if (publishedAt) await deleteRow(trx, storyId, searchRowidBase(publishedAt));
     },
     async search(q, limit, offset) {
       const exact = toFts5Query(q, false);

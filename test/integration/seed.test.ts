@@ -13,6 +13,8 @@ import { countWords } from '../../src/stories/markdown.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 import { test } from 'node:test';
 import { createDatabase } from '../../src/db/database.js';
+import { sql } from 'kysely';
+import { searchRowidBase, SEARCH_ROWID_SLOTS } from '../../src/search/search.js';
 import { createTestDatabase, forEachDialect, requirePostgres } from '../helpers/dialects.js';
 
 const config = loadConfig({ FREEWIRE_DATA_DIR: '/tmp/freewire-test-unused', FREEWIRE_LOG_LEVEL: 'silent', FREEWIRE_DEMO_CONTENT: 'false' });
@@ -113,6 +115,15 @@ forEachDialect('demo seeding builds a believable newsroom, once', async (_t, tdb
   const gone = await services.publicStories.bySlug(killed.slug);
   assert.equal(gone.kind, 'withdrawn', 'readers are told the story was withdrawn');
   assert.ok(!(await services.search.search('per diem', 10, 0)).storyIds.includes(killed.id), 'and search no longer finds it');
+  if (services.database.dialect.name === 'sqlite') {
+    // Search rows sit at their story's (backdated) publication time, where search orders them.
+    const rows = await sql<{ rowid: number; published_at: string }>`select ss.rowid, s.published_at from story_search ss join stories s on s.id = ss.story_id`.execute(services.database.db);
+    assert.equal(rows.rows.length, 11);
+    for (const r of rows.rows) {
+      const base = searchRowidBase(r.published_at);
+      assert.ok(Number(r.rowid) >= base && Number(r.rowid) < base + SEARCH_ROWID_SLOTS, `search row of the story published at ${r.published_at}`);
+    }
+  }
   const eventTimes = events.map((e) => e.created_at);
   assert.deepEqual(eventTimes, [...eventTimes].sort(), 'story events are in time order by id');
 
