@@ -237,7 +237,9 @@ export class StoriesService {
     let totalCapped = false;
     if (filter.q) {
       const text = filter.q.toLowerCase();
-      q = q.where((eb) => likeContains(eb.fn('lower', ['stories.headline']), text));
+      // SQLite's LIKE already ignores ASCII case, and its lower() folds ASCII only, so lower()
+      // there changes no result and costs a third of the scan (a rare word at 100,000 stories).
+      q = q.where((eb) => likeContains(this.dialect.name === 'sqlite' ? eb.ref('stories.headline') : eb.fn('lower', ['stories.headline']), text));
     }
     const cap = filter.q ? filter.searchCountCap : undefined;
     if (cap !== undefined) {
