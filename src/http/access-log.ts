@@ -11,6 +11,7 @@
  * Lines are the same JSON shape pino writes (level 30, time, pid, hostname, msg) so one log
  * pipeline reads both, and both go through one BufferedLog (below), in order.
  */
+import { writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import pino from 'pino';
 import type { SecretPaths } from './log-redaction.js';
@@ -49,6 +50,24 @@ export interface AccessLogEntry {
  * failure is never held back; on exit (a stop, or a crash) the rest is written synchronously.
  * Handing SonicBoom one line at a time costs five times as much per line.
  */
+/**
+ * Writes all of `text` to `fd` synchronously, waiting out a full pipe (EAGAIN: stdout may be a
+ * non-blocking pipe) for up to a few seconds; gives up silently when the reader is gone.
+ */
+function writeAllSync(fd: number, text: string): void {
+  let buf = Buffer.from(text, 'utf8');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; buf.length > 0; ) {
+    try {
+      buf = buf.subarray(writeSync(fd, buf));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || waited >= 5000) return;
+      Atomics.wait(pause, 0, 0, 10);
+      waited += 10;
+    }
+  }
+}
+
 export class BufferedLog implements LogSink {
   private lines: string[] = [];
   private chars = 0;
@@ -56,13 +75,19 @@ export class BufferedLog implements LogSink {
 
   constructor(flushMs = FLUSH_MS) {
     setInterval(() => this.flush(), flushMs).unref();
+    // At exit nothing asynchronous runs any more: what the destination still holds and what is
+    // left here are written synchronously. (Handing the rest to the destination first would start
+    // an asynchronous write the exiting process may never finish: lines were lost that way.)
     process.once('exit', () => {
-      this.flush();
+      const rest = this.lines.join('');
+      this.lines = [];
+      this.chars = 0;
       try {
         this.destination.flushSync();
       } catch {
-        // stdout already gone (a closed pipe): nothing left to write to.
+        // Nothing queued there, or stdout already gone.
       }
+      writeAllSync(1, rest);
     });
   }
 
