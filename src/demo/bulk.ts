@@ -17,14 +17,14 @@
  * that tell partners about changes (notice emails, webhooks, WebSub) pass over such events (see
  * src/events/consumers.ts), so a generated correction "made" a year ago is never mailed today.
  */
-import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type {
   DB, EventType, EventsTable, NoteKind, StoriesTable, StoryAuthorsTable, StoryNotesTable, StorySearchTable, StoryTagsTable, StoryVersionsTable, Syndication,
 } from '../db/schema.js';
 import type { DialectHelpers } from '../db/dialect.js';
 import { refreshChangePoints } from '../syndication/change-points.js';
 import { chunks } from '../util/chunks.js';
-import { searchRowidBase, SEARCH_ROWID_SLOTS } from '../search/search.js';
+import { freeSearchRowid, searchRowidBase, SEARCH_ROWID_SLOTS } from '../search/search.js';
 import { newId } from '../util/ids.js';
 
 export interface BulkStory {
@@ -87,13 +87,7 @@ async function withSearchRowids(db: Kysely<DB>, rows: StorySearchTable[], publis
   const out: Array<StorySearchTable & { rowid: number }> = [];
   for (let i = 0; i < rows.length; i++) {
     const base = searchRowidBase(publishedAt[i]!);
-    let rowid = next.get(base);
-    if (rowid === undefined) {
-      const taken = await sql<{ top: number | null }>`
-        select max(rowid) as top from story_search where rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer)`.execute(db);
-      const top = taken.rows[0]?.top;
-      rowid = top === null || top === undefined ? base : Number(top) + 1;
-    }
+    const rowid = next.get(base) ?? (await freeSearchRowid(db, base));
     if (rowid >= base + SEARCH_ROWID_SLOTS) throw new Error(`More than ${SEARCH_ROWID_SLOTS} stories published at ${publishedAt[i]}.`);
     next.set(base, rowid + 1);
     out.push({ ...rows[i]!, rowid });

@@ -115,13 +115,20 @@ export function searchRowidBase(publishedAt: string): number {
  * transaction).
  */
 async function deleteRow(trx: Kysely<DB>, storyId: string, base: number): Promise<void> {
-  await sql`delete from story_search where rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer) and story_id = ${storyId}`.execute(trx);
+  await sql`delete from story_search where ${inSlots(base)} and story_id = ${storyId}`.execute(trx);
 }
 
-/** The next free rowid among the slots of `base`'s millisecond (see SEARCH_ROWID_SLOTS). */
-async function freeRowid(trx: Kysely<DB>, base: number): Promise<number> {
-  const taken = await sql<{ top: number | null }>`
-    select max(rowid) as top from story_search where rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer)`.execute(trx);
+/** `rowid` among the slots of `base`'s millisecond. */
+function inSlots(base: number) {
+  return sql`rowid between cast(${base} as integer) and cast(${base + SEARCH_ROWID_SLOTS - 1} as integer)`;
+}
+
+/**
+ * The next free rowid among the slots of `base`'s millisecond (see SEARCH_ROWID_SLOTS). The bulk
+ * loader (src/demo/bulk.ts) asks once per millisecond and counts on from there within a chunk.
+ */
+export async function freeSearchRowid(trx: Kysely<DB>, base: number): Promise<number> {
+  const taken = await sql<{ top: number | null }>`select max(rowid) as top from story_search where ${inSlots(base)}`.execute(trx);
   const top = taken.rows[0]?.top;
   const rowid = top === null || top === undefined ? base : Number(top) + 1;
   if (rowid >= base + SEARCH_ROWID_SLOTS) throw new Error(`More than ${SEARCH_ROWID_SLOTS} stories published in the same millisecond.`);
@@ -136,11 +143,10 @@ async function freeRowid(trx: Kysely<DB>, base: number): Promise<number> {
 export async function moveSearchRow(trx: Kysely<DB>, dialect: 'sqlite' | 'postgres', storyId: string, fromPublishedAt: string, toPublishedAt: string): Promise<void> {
   if (dialect !== 'sqlite') return;
   const from = searchRowidBase(fromPublishedAt);
-  const row = await sql<{ rowid: number }>`
-    select rowid from story_search where rowid between cast(${from} as integer) and cast(${from + SEARCH_ROWID_SLOTS - 1} as integer) and story_id = ${storyId}`.execute(trx);
+  const row = await sql<{ rowid: number }>`select rowid from story_search where ${inSlots(from)} and story_id = ${storyId}`.execute(trx);
   const old = row.rows[0]?.rowid;
   if (old === undefined) return;
-  const rowid = await freeRowid(trx, searchRowidBase(toPublishedAt));
+  const rowid = await freeSearchRowid(trx, searchRowidBase(toPublishedAt));
   await sql`update story_search set rowid = cast(${rowid} as integer) where rowid = cast(${Number(old)} as integer)`.execute(trx);
 }
 
@@ -158,7 +164,7 @@ function sqliteIndex(db: Kysely<DB>, limits: SearchLimits): SearchIndex {
       const story = await sql<{ published_at: string | null }>`select published_at from stories where id = ${doc.storyId}`.execute(trx);
       const base = searchRowidBase(story.rows[0]?.published_at ?? new Date().toISOString());
       await deleteRow(trx, doc.storyId, base);
-      const rowid = await freeRowid(trx, base);
+      const rowid = await freeSearchRowid(trx, base);
       await sql`insert into story_search (rowid, story_id, headline, summary, body, tags)
                 values (cast(${rowid} as integer), ${doc.storyId}, ${doc.headline}, ${doc.summary}, ${doc.body}, ${doc.tags.join(' ')})`.execute(trx);
     },
