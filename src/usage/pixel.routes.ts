@@ -32,6 +32,8 @@ import { isBot } from './bots.js';
  */
 export const TRANSPARENT_GIF = Buffer.from('47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b', 'hex');
 
+const TRANSPARENT_GIF_LATIN1 = TRANSPARENT_GIF.toString('latin1');
+
 const PIXEL_HEADERS = {
   'content-type': 'image/gif',
   'content-length': String(TRANSPARENT_GIF.length),
@@ -178,10 +180,13 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
   const rawHeaders = Object.entries(RAW_PIXEL_HEADERS).flat();
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(200, rawHeaders);
-    res.end(req.method === 'HEAD' ? undefined : TRANSPARENT_GIF);
+    // The body as a latin1 string (byte for byte the GIF): node:http then sends head and body as
+    // one string in one write, where a Buffer body costs a two-part writev. ~3% of a hit (bench/pixel).
+    if (req.method === 'HEAD') res.end();
+    else res.end(TRANSPARENT_GIF_LATIN1, 'latin1');
   };
 
-  FrontDoor.of(app).add((req, res) => {
+  const door = (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const m = FAST_PIXEL_URL.exec(req.url ?? '');
     if (!m) return false;
@@ -205,5 +210,6 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
         },
       );
     return true;
-  });
+  };
+  FrontDoor.of(app).add(door, { prefix: '/p/' });
 }

@@ -73,13 +73,45 @@ export interface Hit {
 }
 
 interface PageCount {
-  storyId: string;
-  partnerId: string;
   url: string;
   views: number;
   /** ms since the epoch: formatted only when flushed, not on every hit. */
   firstSeen: number;
   lastSeen: number;
+}
+
+/**
+ * What one story × partner collected since the last flush. Hits find it through two maps keyed
+ * by the story's and the partner's ids, strings the pixel's token cache hands out every time, so
+ * V8 reuses their hashes; a page is keyed by the address the referrer cache hands out. Nothing is
+ * concatenated or hashed anew per hit.
+ */
+interface PairCounts {
+  readonly storyId: string;
+  readonly partnerId: string;
+  /** The UTC day `views` were counted on. */
+  day: string;
+  views: number;
+  /** Views of earlier days not written yet (a day ended between two flushes). */
+  earlier: Map<string, number> | undefined;
+  /** Pages where the story ran, by normalised address. */
+  readonly pages: Map<string, PageCount>;
+}
+
+type Pending = Map<string, Map<string, PairCounts>>;
+
+function pairCounts(storyId: string, partnerId: string, day: string): PairCounts {
+  return { storyId, partnerId, day, views: 0, earlier: undefined, pages: new Map() };
+}
+
+/** Adds `n` views of `day` to a pair's counts, whichever day they are on. */
+function addViews(pc: PairCounts, day: string, n: number): void {
+  if (n === 0) return;
+  if (pc.day === day) pc.views += n;
+  else {
+    pc.earlier ??= new Map();
+    pc.earlier.set(day, (pc.earlier.get(day) ?? 0) + n);
+  }
 }
 
 export interface RecorderOptions {
@@ -164,10 +196,10 @@ async function capNewPages(trx: Transaction<DB>, rows: PageRow[]): Promise<PageR
 }
 
 export class UsageRecorder {
-  private views = new Map<string, number>();
-  private pages = new Map<string, PageCount>();
-  /** Pending pages per story × partner (the pages map's keys' prefix), for the per-pair cap. */
-  private pagesPerPair = new Map<string, number>();
+  /** Counts since the last flush: story id → partner id → counts. */
+  private pending: Pending = new Map();
+  /** Pages held in `pending`, all pairs together. */
+  private pendingPageCount = 0;
   /** Each partner's domains as the last flush read them: the per-hit pre-check. */
   private readonly domains = new Map<string, string[]>();
 
@@ -220,13 +252,18 @@ export class UsageRecorder {
   /** Hits counted but not yet written. */
   get pendingViews(): number {
     let n = 0;
-    for (const v of this.views.values()) n += v;
+    for (const byPartner of this.pending.values()) {
+      for (const pc of byPartner.values()) {
+        n += pc.views;
+        if (pc.earlier) for (const v of pc.earlier.values()) n += v;
+      }
+    }
     return n;
   }
 
   /** Pages counted but not yet written. */
   get pendingPages(): number {
-    return this.pages.size;
+    return this.pendingPageCount;
   }
 
   /** When the oldest hit not yet written was counted (ms); undefined when nothing waits. The metrics' flush lag. */
@@ -246,25 +283,36 @@ export class UsageRecorder {
     if (seen !== undefined && now - seen < this.windowMs) return;
     this.current.set(reader, now);
 
-    const dayKey = `${hit.storyId}|${hit.partnerId}|${this.day}`;
     this.pendingSince ??= now;
-    this.views.set(dayKey, (this.views.get(dayKey) ?? 0) + 1);
+    const pc = this.countsFor(this.pending, hit.storyId, hit.partnerId, this.day);
+    if (pc.day !== this.day) {
+      // The first hit of a new UTC day since the last flush: yesterday's views wait apart.
+      const [day, views] = [pc.day, pc.views];
+      pc.day = this.day;
+      pc.views = 0;
+      addViews(pc, day, views);
+    }
+    pc.views += 1;
 
     if (hit.page !== undefined) {
-      const pageKey = `${hit.storyId}|${hit.partnerId}|${hit.page}`;
-      const entry = this.pages.get(pageKey);
+      const entry = pc.pages.get(hit.page);
       if (entry) {
         entry.views += 1;
         entry.lastSeen = now;
-      } else if (this.pages.size < MAX_PENDING_PAGES && this.mayBeTheirs(hit.partnerId, hit.page)) {
-        const pair = `${hit.storyId}|${hit.partnerId}`;
-        const pending = this.pagesPerPair.get(pair) ?? 0;
-        if (pending < MAX_PENDING_PAGES_PER_PAIR) {
-          this.pagesPerPair.set(pair, pending + 1);
-          this.pages.set(pageKey, { storyId: hit.storyId, partnerId: hit.partnerId, url: hit.page, views: 1, firstSeen: now, lastSeen: now });
-        }
+      } else if (this.pendingPageCount < MAX_PENDING_PAGES && pc.pages.size < MAX_PENDING_PAGES_PER_PAIR && this.mayBeTheirs(hit.partnerId, hit.page)) {
+        pc.pages.set(hit.page, { url: hit.page, views: 1, firstSeen: now, lastSeen: now });
+        this.pendingPageCount += 1;
       }
     }
+  }
+
+  /** A story × partner's counts in `pending`, created (on `day`) when missing. */
+  private countsFor(pending: Pending, storyId: string, partnerId: string, day: string): PairCounts {
+    let byPartner = pending.get(storyId);
+    if (byPartner === undefined) pending.set(storyId, (byPartner = new Map()));
+    let pc = byPartner.get(partnerId);
+    if (pc === undefined) byPartner.set(partnerId, (pc = pairCounts(storyId, partnerId, day)));
+    return pc;
   }
 
   /**
@@ -329,16 +377,14 @@ export class UsageRecorder {
    */
   async flush(): Promise<FlushResult> {
     while (this.flushing) await this.flushing.catch(() => undefined);
-    if (this.views.size === 0 && this.pages.size === 0) return { days: 0, pages: 0 };
-    const views = this.views;
-    const pages = this.pages;
+    if (this.pending.size === 0) return { days: 0, pages: 0 };
+    const pending = this.pending;
     const since = this.pendingSince;
-    this.views = new Map();
-    this.pages = new Map();
-    this.pagesPerPair = new Map();
+    this.pending = new Map();
+    this.pendingPageCount = 0;
     this.pendingSince = undefined;
-    this.flushing = this.write(views, pages).catch((err: unknown) => {
-      this.restore(views, pages);
+    this.flushing = this.write(pending).catch((err: unknown) => {
+      this.restore(pending);
       const oldest = Math.min(since ?? Infinity, this.pendingSince ?? Infinity);
       this.pendingSince = Number.isFinite(oldest) ? oldest : undefined;
       throw err;
@@ -350,16 +396,23 @@ export class UsageRecorder {
     }
   }
 
-  private async write(views: Map<string, number>, pages: Map<string, PageCount>): Promise<FlushResult> {
-    let dayRows = [...views.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, n]) => {
-        const [storyId, partnerId, day] = key.split('|') as [string, string, string];
-        return { story_id: storyId, partner_id: partnerId, day, views: n };
-      });
-    let pageRows = [...pages.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, p]) => ({ id: newId(), story_id: p.storyId, partner_id: p.partnerId, url: p.url, views: p.views, first_seen: new Date(p.firstSeen).toISOString(), last_seen: new Date(p.lastSeen).toISOString(), check_status: 'unchecked' as const, check_details_json: '{}' }));
+  private async write(pending: Pending): Promise<FlushResult> {
+    let dayRows: Array<{ story_id: string; partner_id: string; day: string; views: number }> = [];
+    let pageRows: PageRow[] = [];
+    for (const byPartner of pending.values()) {
+      for (const pc of byPartner.values()) {
+        // One row per day: a clock set back could have put `day` among the earlier days too.
+        const days = new Map(pc.earlier ?? []);
+        days.set(pc.day, (days.get(pc.day) ?? 0) + pc.views);
+        for (const [day, views] of days) if (views > 0) dayRows.push({ story_id: pc.storyId, partner_id: pc.partnerId, day, views });
+        for (const p of pc.pages.values()) {
+          pageRows.push({ id: newId(), story_id: pc.storyId, partner_id: pc.partnerId, url: p.url, views: p.views, first_seen: new Date(p.firstSeen).toISOString(), last_seen: new Date(p.lastSeen).toISOString(), check_status: 'unchecked', check_details_json: '{}' });
+        }
+      }
+    }
+    // Key order, so two nodes flushing the same pages lock rows in the same order (the day rows
+    // are sorted in the transaction, once the pages' days are among them).
+    pageRows.sort((a, b) => compareKeys(a.story_id, b.story_id) || compareKeys(a.partner_id, b.partner_id) || compareKeys(a.url, b.url));
 
     await this.db.transaction().execute(async (trx) => {
       // A story or partner deleted since its pixel was cached would fail the whole batch on its
@@ -393,7 +446,7 @@ export class UsageRecorder {
           dayRows.push({ story_id: r.story_id, partner_id: r.partner_id, day: r.first_seen.slice(0, 10), views: 0 });
         }
       }
-      dayRows.sort((a, b) => compareKeys(`${a.story_id}|${a.partner_id}|${a.day}`, `${b.story_id}|${b.partner_id}|${b.day}`));
+      dayRows.sort((a, b) => compareKeys(a.story_id, b.story_id) || compareKeys(a.partner_id, b.partner_id) || compareKeys(a.day, b.day));
       for (let i = 0; i < dayRows.length; i += CHUNK) {
         await trx
           .insertInto('usage_daily')
@@ -425,19 +478,25 @@ export class UsageRecorder {
     for (const [id, domains] of byPartner) this.domains.set(id, domains);
   }
 
-  private restore(views: Map<string, number>, pages: Map<string, PageCount>): void {
-    for (const [k, n] of views) this.views.set(k, (this.views.get(k) ?? 0) + n);
-    for (const [k, p] of pages) {
-      const cur = this.pages.get(k);
-      if (!cur) {
-        this.pages.set(k, p);
-        const pair = `${p.storyId}|${p.partnerId}`;
-        this.pagesPerPair.set(pair, (this.pagesPerPair.get(pair) ?? 0) + 1);
-        continue;
+  /** Puts a failed flush's counts back, merged with those counted since. */
+  private restore(pending: Pending): void {
+    for (const byPartner of pending.values()) {
+      for (const pc of byPartner.values()) {
+        const into = this.countsFor(this.pending, pc.storyId, pc.partnerId, pc.day);
+        addViews(into, pc.day, pc.views);
+        if (pc.earlier) for (const [day, n] of pc.earlier) addViews(into, day, n);
+        for (const [url, p] of pc.pages) {
+          const cur = into.pages.get(url);
+          if (!cur) {
+            into.pages.set(url, p);
+            this.pendingPageCount += 1;
+            continue;
+          }
+          cur.views += p.views;
+          if (p.firstSeen < cur.firstSeen) cur.firstSeen = p.firstSeen;
+          if (p.lastSeen > cur.lastSeen) cur.lastSeen = p.lastSeen;
+        }
       }
-      cur.views += p.views;
-      if (p.firstSeen < cur.firstSeen) cur.firstSeen = p.firstSeen;
-      if (p.lastSeen > cur.lastSeen) cur.lastSeen = p.lastSeen;
     }
   }
 

@@ -81,6 +81,9 @@ test('bot list: crawlers, unfurlers, scripts and headless browsers are bots; bro
     'curl/8.5.0',
     'Twitterbot/1.0',
     'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
+    'Newsletter-Archiver bot_v2 (+https://example.org)',
+    'Mozilla/5.0',
+    '  mozilla/5.0 ',
     '',
     'x',
   ]) {
@@ -290,6 +293,41 @@ function spyDb(db: Kysely<DB>, opts: { failTransactions?: number } = {}) {
   });
   return { db: proxy, stats };
 }
+
+forEachDialect('views on both sides of midnight between two flushes go to their own days, also after a failed flush', async (_t, tdb) => {
+  const db = tdb.database.db;
+  const ta = await buildTestApp(tdb, { FREEWIRE_USAGE_FLUSH_INTERVAL_MS: '60000' });
+  try {
+    const fx = await fixture(ta.services);
+    let now = Date.parse('2026-12-01T23:59:00.000Z');
+    const spy = spyDb(db, { failTransactions: 1 });
+    const rec = new UsageRecorder(spy.db, { now: () => now });
+    const view = (i: number, page?: string) => rec.record({ storyId: fx.storyId, partnerId: fx.partnerId, ip: '192.0.2.1', userAgent: `${UA} r${i}`, page });
+    await view(1, 'https://gazette.example/a');
+    await view(2);
+    now += 2 * MIN; // 00:01 the next day, no flush in between
+    await view(3, 'https://gazette.example/a');
+    assert.equal(rec.pendingViews, 3);
+    await assert.rejects(rec.flush(), /database unavailable/);
+    assert.equal(rec.pendingViews, 3, 'the failed flush put both days back');
+    await view(4);
+    await rec.flush();
+    assert.deepEqual(
+      (await dailyViews(db)).map((r) => [r.day, r.views]),
+      [
+        ['2026-12-01', 2],
+        ['2026-12-02', 2],
+      ],
+    );
+    const pages = await db.selectFrom('usage_pages').select(['url', 'views', 'first_seen']).execute();
+    assert.deepEqual(
+      pages.map((p) => [p.url, Number(p.views), p.first_seen.slice(0, 10)]),
+      [['https://gazette.example/a', 2, '2026-12-01']],
+    );
+  } finally {
+    await ta.close();
+  }
+});
 
 forEachDialect('a flush is one transaction, stores exactly the hits, and a failed flush keeps them', async (_t, tdb) => {
   const db = tdb.database.db;
