@@ -93,7 +93,8 @@ class ReferrerCache {
 
   get(referrer: string | undefined): string | undefined {
     if (!referrer) return undefined;
-    if (this.map.has(referrer)) return this.map.get(referrer);
+    const known = this.map.get(referrer);
+    if (known !== undefined || this.map.has(referrer)) return known;
     const page = normaliseReferrer(referrer, this.ownOrigin);
     if (this.map.size >= 2000) this.map.clear();
     this.map.set(referrer, page);
@@ -194,9 +195,22 @@ export async function registerPixelRoutes(app: FastifyInstance, services: Servic
       answer(req, res);
       return true;
     }
+    // The two headers a hit needs, read from the raw list: req.headers would build an object of
+    // every header first. The first of duplicates wins, as it does in req.headers for these two.
+    let userAgent: string | undefined;
+    let referer: string | undefined;
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 10) {
+        if (userAgent === undefined && name.toLowerCase() === 'user-agent') userAgent = raw[i + 1];
+      } else if (name.length === 7) {
+        if (referer === undefined && name.toLowerCase() === 'referer') referer = raw[i + 1];
+      }
+    }
     let pending: void | Promise<void> = undefined;
     try {
-      pending = count(m[1]!, clientIp(req), req.headers['user-agent'], req.headers.referer);
+      pending = count(m[1]!, clientIp(req), userAgent, referer);
     } catch (err) {
       lost(err);
     }

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import net from 'node:net';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.js';
 import { isBot } from '../../src/usage/bots.js';
@@ -469,9 +470,24 @@ forEachDialect('on a listening server the pixel is answered before Fastify, with
     assert.equal((await get(`/p/${fx.token}.png`)).status, 404);
     assert.equal((await get('/healthz')).status, 200, 'everything else still reaches Fastify');
 
+    // Header names in any case, and the first of duplicate headers wins, as in request.headers.
+    const rawGet = (lines: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+        socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+      });
+    const caps = await rawGet([`GET /p/${fx.token}.gif HTTP/1.1`, 'Host: x', 'X-Forwarded-For: 192.0.2.15', `USER-AGENT: ${UA}`, 'REFERER: https://gazette.example/caps', 'Connection: close']);
+    assert.match(caps, /^HTTP\/1\.1 200 /);
+    const twice = await rawGet([`GET /p/${fx.token}.gif HTTP/1.1`, 'Host: x', 'X-Forwarded-For: 192.0.2.16', 'User-Agent: Googlebot/2.1', `User-Agent: ${UA}`, 'Connection: close']);
+    assert.match(twice, /^HTTP\/1\.1 200 /);
+
     await ta.services.usage.recorder.flush();
-    assert.equal(await totalViews(db), 2);
-    assert.deepEqual((await db.selectFrom('usage_pages').select('url').execute()).map((p) => p.url), ['https://gazette.example/wells']);
+    assert.equal(await totalViews(db), 3, 'the reader in capitals counts; the first user agent of two (a bot) decides');
+    assert.deepEqual((await db.selectFrom('usage_pages').select('url').orderBy('url').execute()).map((p) => p.url), ['https://gazette.example/caps', 'https://gazette.example/wells']);
   } finally {
     await ta.close();
   }
