@@ -94,9 +94,25 @@ export async function startFreewire(extraEnv: Record<string, string> = {}, opts:
     // so its cost is counted; /dev/null would make writing it nearly free.
     stdio: ['ignore', 'pipe', opts.stderr ?? 'inherit'],
   });
-  proc.stdout!.resume();
   const url = `http://127.0.0.1:${port}`;
+  // Started means "Listening on" on stdout: printed once the first admin exists and background
+  // work runs. /healthz answers a moment earlier, and a bench that stops the server right then
+  // (to load the demo into its data dir) could find no admin yet, as happened on PostgreSQL.
+  const listening = new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen = (seen + chunk.toString('utf8')).slice(-4096);
+      if (seen.includes('Listening on ')) {
+        proc.stdout!.off('data', onData);
+        proc.stdout!.resume();
+        resolve();
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`freewire start exited (${code}) before listening`)));
+  });
   await waitFor(`${url}/healthz`, 180_000);
+  await listening;
   return {
     url,
     proc,

@@ -15,11 +15,11 @@
  * right after start is reported apart as "cold". A last column repeats one URL, served from the
  * page cache. The demo admin's password is set anew (freewire user set-password) to log in.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cli, freePort, median, option, quantile, ROOT, setting, startFreewire, waitFor, type Started } from './lib.js';
+import { cli, median, option, quantile, setting, startFreewire, type Started } from './lib.js';
 
 const ADMIN_EMAIL = 'admin@freewire.localhost';
 
@@ -29,21 +29,16 @@ const postgres = process.argv.includes('--postgres');
 const givenDir = option('--data-dir');
 if (!Number.isInteger(stories) || stories < 1) throw new Error('--stories must be a whole number');
 
-const CLI = path.join(ROOT, 'bin/freewire.js');
-
-/** `freewire start` until it answers, then stop: migrations and the demo site, as a newcomer's first start. */
-async function firstStart(env: Record<string, string>): Promise<void> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [CLI, 'start'], { env: { ...process.env, ...env, PORT: String(port), FREEWIRE_HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitFor(`http://127.0.0.1:${port}/healthz`, 300_000);
-  proc.kill('SIGTERM');
-  await new Promise((r) => proc.once('exit', r));
+/** `freewire start` until it is listening, then stop: migrations, the demo site and the first admin, as a newcomer's first start. */
+async function firstStart(env: Record<string, string>, dataDir: string): Promise<void> {
+  const server = await startFreewire(env, { dataDir, pin: null });
+  await server.stop();
 }
 
 async function prepare(env: Record<string, string>, dataDir: string, fresh: boolean): Promise<void> {
   if (!fresh) return;
   console.log(`Preparing ${stories.toLocaleString('en-US')} stories in ${dataDir}${postgres ? ' (PostgreSQL)' : ''}…`);
-  await firstStart(env);
+  await firstStart(env, dataDir);
   const t0 = Date.now();
   // The demo's progress bar goes to stderr (inherited), its summary to stdout.
   process.stdout.write(cli(env, ['demo', '--stories', String(stories)], undefined, 'inherit'));

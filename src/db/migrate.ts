@@ -23,6 +23,7 @@ import * as m20261203_1810_api_and_newsroom_scale from './migrations/2026_12_03_
 import * as m20261203_1820_sitemap_scale from './migrations/2026_12_03_1820_sitemap_scale.js';
 import * as m20261204_1630_listing_and_newsroom_filters from './migrations/2026_12_04_1630_listing_and_newsroom_filters.js';
 import * as m20261204_1640_search_publication_order from './migrations/2026_12_04_1640_search_publication_order.js';
+import * as m20261204_2010_headline_trigrams from './migrations/2026_12_04_2010_headline_trigrams.js';
 
 export interface MigrationContext {
   dialect: DialectName;
@@ -50,6 +51,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['2026_12_03_1820_sitemap_scale', m20261203_1820_sitemap_scale],
   ['2026_12_04_1630_listing_and_newsroom_filters', m20261204_1630_listing_and_newsroom_filters],
   ['2026_12_04_1640_search_publication_order', m20261204_1640_search_publication_order],
+  ['2026_12_04_2010_headline_trigrams', m20261204_2010_headline_trigrams],
 ];
 
 const LOCK_ID = 727_274_001;

@@ -195,6 +195,12 @@ type SchemaShape = Record<string, TableShape>;
  * create_core migration), so it is not compared. SQLite's own tables (sqlite_sequence, …) and
  * the FTS5 shadow tables (story_search_data, …) do not exist on PostgreSQL.
  */
+/**
+ * Indexes one engine has on purpose: a trigram index for the newsroom's headline search
+ * (migration 2026_12_04_2010; SQLite has no such index type, and reads its headline index fast enough).
+ */
+const POSTGRES_ONLY_INDEXES = new Set(['stories_headline_trgm_idx']);
+
 function isComparedTable(name: string): boolean {
   return name !== 'story_search' && !name.startsWith('story_search_') && !name.startsWith('sqlite_');
 }
@@ -304,7 +310,7 @@ async function readPostgresSchema(db: Kysely<any>): Promise<SchemaShape> {
         where schemaname = current_schema() and tablename = ${table}`.execute(db)
     ).rows;
     for (const idx of idxRows) {
-      if (idx.indexname === pkIndex) continue;
+      if (idx.indexname === pkIndex || POSTGRES_ONLY_INDEXES.has(idx.indexname)) continue;
       const list = indexdefColumns(idx.indexdef);
       if (/^create unique index/i.test(idx.indexdef)) uniques.push(list.join(', '));
       else indexes.push(`${idx.indexname}(${list.join(', ')})`);

@@ -7,6 +7,8 @@ import { createServices } from '../../src/services.js';
 import { loadConfig } from '../../src/config.js';
 import { SYSTEM_ACTOR, type Actor } from '../../src/users/permissions.js';
 import { AppError } from '../../src/errors.js';
+import { sql } from 'kysely';
+import { likeContains } from '../../src/util/like.js';
 
 const config = loadConfig({ FREEWIRE_DATA_DIR: '/tmp/freewire-unused', FREEWIRE_DEMO_CONTENT: 'false' });
 
@@ -177,4 +179,29 @@ forEachDialect('the newsroom headline filter matches %, _ and \\ literally', asy
   assert.deepEqual(await headlines('snake_case'), ['snake_case budget lines']);
   assert.deepEqual(await headlines('c:\\budget'), ['Path C:\\budget leaked']);
   assert.deepEqual(await headlines('RENTS UP'), ['Rents up 50% in a year', 'Rents up 500 dollars']);
+
+  if (tdb.dialect === 'postgres') {
+    // The same filter answered through the trigram index alone (migration 2026_12_04_2010), as
+    // PostgreSQL does for a rare word in a large newsroom: the answers must not change.
+    await tdb.database.db.connection().execute(async (conn) => {
+      try {
+        await sql`set enable_seqscan = off`.execute(conn);
+        await sql`set enable_indexscan = off`.execute(conn);
+        await sql`set enable_indexonlyscan = off`.execute(conn);
+        const where = (q: string) => likeContains(sql`lower(headline)`, q.toLowerCase());
+        const viaIndex = async (q: string) => {
+          const plan = await sql<{ 'QUERY PLAN': string }>`explain select headline from stories where ${where(q)}`.execute(conn);
+          assert.match(plan.rows.map((r) => r['QUERY PLAN']).join('\n'), /stories_headline_trgm_idx/, `the plan for ${q} uses the trigram index`);
+          const rows = await sql<{ headline: string }>`select headline from stories where ${where(q)} order by headline`.execute(conn);
+          return rows.rows.map((r) => r.headline);
+        };
+        assert.deepEqual(await viaIndex('50%'), ['Rents up 50% in a year']);
+        assert.deepEqual(await viaIndex('snake_case'), ['snake_case budget lines']);
+        assert.deepEqual(await viaIndex('c:\\budget'), ['Path C:\\budget leaked']);
+        assert.deepEqual(await viaIndex('RENTS UP'), ['Rents up 50% in a year', 'Rents up 500 dollars']);
+      } finally {
+        await sql`reset all`.execute(conn);
+      }
+    });
+  }
 });
