@@ -233,8 +233,6 @@ export class StoriesService {
       if (!desk) return { items: [], total: 0, totalCapped: false };
       q = q.where('stories.desk_id', '=', desk.id);
     }
-    let total: number;
-    let totalCapped = false;
     if (filter.q) {
       const text = filter.q.toLowerCase();
       // SQLite's LIKE already ignores ASCII case, and its lower() folds ASCII only, so lower()
@@ -242,23 +240,22 @@ export class StoriesService {
       q = q.where((eb) => likeContains(this.dialect.name === 'sqlite' ? eb.ref('stories.headline') : eb.fn('lower', ['stories.headline']), text));
     }
     const cap = filter.q ? filter.searchCountCap : undefined;
-    if (cap !== undefined) {
-      const n = await this.db
-        .selectFrom(q.select('stories.id').limit(cap + 1).as('m'))
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      total = Math.min(Number(n.n), cap);
-      totalCapped = Number(n.n) > cap;
-    } else {
-      total = Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    }
-    const ids = await q
-      .select('stories.id')
-      .orderBy('stories.updated_at', 'desc')
-      .orderBy('stories.id', 'desc')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute();
+    // The count and the page's ids at once (two round trips side by side on PostgreSQL, where
+    // counting 100,000 stories alone takes 7–15 ms).
+    const counting =
+      cap !== undefined
+        ? this.db
+            .selectFrom(q.select('stories.id').limit(cap + 1).as('m'))
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        : q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const [counted, ids] = await Promise.all([
+      counting,
+      q.select('stories.id').orderBy('stories.updated_at', 'desc').orderBy('stories.id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
+    ]);
+    const n = Number(counted.n);
+    const total = cap !== undefined ? Math.min(n, cap) : n;
+    const totalCapped = cap !== undefined && n > cap;
     if (ids.length === 0) return { items: [], total, totalCapped };
     const rows = await this.db.selectFrom('stories').selectAll().where('id', 'in', ids.map((r) => r.id)).execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -276,49 +273,52 @@ export class StoriesService {
   private async hydrate(rows: StoryRow[]): Promise<Story[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    const authors = await this.db
-      .selectFrom('story_authors')
-      .innerJoin('authors', 'authors.id', 'story_authors.author_id')
-      .select(['story_authors.story_id', 'authors.id', 'authors.slug', 'authors.name', 'authors.title', 'story_authors.position'])
-      .where('story_authors.story_id', 'in', ids)
-      .orderBy('story_authors.position')
-      .execute();
-    const tags = await this.db
-      .selectFrom('story_tags')
-      .innerJoin('tags', 'tags.id', 'story_tags.tag_id')
-      .select(['story_tags.story_id', 'tags.name'])
-      .where('story_tags.story_id', 'in', ids)
-      .orderBy('tags.name')
-      .execute();
     const deskIds = [...new Set(rows.map((r) => r.desk_id))];
-    const desks = new Map(
-      (await this.db.selectFrom('desks').select(['id', 'slug', 'name']).where('id', 'in', deskIds).execute()).map((d) => [d.id, d]),
-    );
     const profileIds = [...new Set(rows.map((r) => r.license_profile_id).filter((x): x is string => x !== null))];
-    const profileSlugs = new Map(
-      profileIds.length === 0 ? [] : (await this.db.selectFrom('license_profiles').select(['id', 'slug']).where('id', 'in', profileIds).execute()).map((p) => [p.id, p.slug]),
-    );
     const liveVersions = rows.filter((r) => r.live_version !== null);
+    // Five independent reads at once: on PostgreSQL each is a round trip and a plan, and the pool
+    // runs them side by side (a page of the newsroom list waited for them one by one); SQLite
+    // runs them in turn as before.
+    const [authors, tags, deskRows, profileRows, lv] = await Promise.all([
+      this.db
+        .selectFrom('story_authors')
+        .innerJoin('authors', 'authors.id', 'story_authors.author_id')
+        .select(['story_authors.story_id', 'authors.id', 'authors.slug', 'authors.name', 'authors.title', 'story_authors.position'])
+        .where('story_authors.story_id', 'in', ids)
+        .orderBy('story_authors.position')
+        .execute(),
+      this.db
+        .selectFrom('story_tags')
+        .innerJoin('tags', 'tags.id', 'story_tags.tag_id')
+        .select(['story_tags.story_id', 'tags.name'])
+        .where('story_tags.story_id', 'in', ids)
+        .orderBy('tags.name')
+        .execute(),
+      this.db.selectFrom('desks').select(['id', 'slug', 'name']).where('id', 'in', deskIds).execute(),
+      profileIds.length === 0 ? [] : this.db.selectFrom('license_profiles').select(['id', 'slug']).where('id', 'in', profileIds).execute(),
+      liveVersions.length === 0
+        ? []
+        : this.db
+            .selectFrom('story_versions')
+            .select([
+              'story_id', 'headline', 'summary', 'body_md', 'dateline', 'desk_id', 'authors_json', 'tags_json', 'version',
+              'syndication', 'license_profile_id', 'embargo_until', 'lead_image_id', 'lead_image_caption', 'lead_image_credit',
+            ])
+            .where('story_id', 'in', liveVersions.map((r) => r.id))
+            .where((eb) => eb.or(liveVersions.map((r) => eb.and([eb('story_id', '=', r.id), eb('version', '=', r.live_version!)]))))
+            .execute(),
+    ]);
+    const desks = new Map(deskRows.map((d) => [d.id, d]));
+    const profileSlugs = new Map(profileRows.map((p) => [p.id, p.slug]));
     const liveBodies = new Map<string, string>();
-    if (liveVersions.length > 0) {
-      const lv = await this.db
-        .selectFrom('story_versions')
-        .select([
-          'story_id', 'headline', 'summary', 'body_md', 'dateline', 'desk_id', 'authors_json', 'tags_json', 'version',
-          'syndication', 'license_profile_id', 'embargo_until', 'lead_image_id', 'lead_image_caption', 'lead_image_credit',
-        ])
-        .where('story_id', 'in', liveVersions.map((r) => r.id))
-        .where((eb) => eb.or(liveVersions.map((r) => eb.and([eb('story_id', '=', r.id), eb('version', '=', r.live_version!)]))))
-        .execute();
-      for (const v of lv) {
-        liveBodies.set(
-          v.story_id,
-          JSON.stringify([
-            v.headline, v.summary, v.body_md, v.dateline, v.desk_id, JSON.parse(v.authors_json), JSON.parse(v.tags_json),
-            v.syndication, v.license_profile_id, v.embargo_until, v.lead_image_id, v.lead_image_caption, v.lead_image_credit,
-          ]),
-        );
-      }
+    for (const v of lv) {
+      liveBodies.set(
+        v.story_id,
+        JSON.stringify([
+          v.headline, v.summary, v.body_md, v.dateline, v.desk_id, JSON.parse(v.authors_json), JSON.parse(v.tags_json),
+          v.syndication, v.license_profile_id, v.embargo_until, v.lead_image_id, v.lead_image_caption, v.lead_image_credit,
+        ]),
+      );
     }
     return rows.map((r) => {
       const storyAuthors = authors.filter((a) => a.story_id === r.id).map((a) => ({ id: a.id, slug: a.slug, name: a.name, title: a.title }));
