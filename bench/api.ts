@@ -196,7 +196,8 @@ try {
       // walk above rendered every document but keeps only the last ~2,500 (the document cache's
       // budget), so one unmeasured poll of 100 renders those of the first page again.
       const sized = (query: string) => (i: number) => `${base}/api/v1/stories?limit=${41 + (i % 60)}${query}`;
-      await timed(`${base}/api/v1/stories?limit=100&warm`, api);
+      const warm = await timed(`${base}/api/v1/stories?limit=100`, api);
+      if (warm.status !== 200) throw new Error(`warming the first page: ${warm.status} ${warm.body.slice(0, 300)}`);
       await latency('first poll (no cursor, limit 41–100)', sized(''), api);
       const behind = cursors[Math.max(0, cursors.length - 4)]!;
       await latency('three pages behind (limit 41–100)', sized(`&since=${encodeURIComponent(behind)}`), api);

@@ -172,8 +172,8 @@ function findEsbuild(root) {
 }
 
 /**
- * Bundles src/main.ts into dist/bundle/ (ES modules, split at every dynamic import) and points
- * dist/main.js at it. Without esbuild, dist/main.js stays tsc's output (slower start, same code).
+ * Bundles src/main.ts into one CommonJS file, dist/bundle/main.cjs (dynamic imports inlined), and
+ * points dist/main.js at it. Without esbuild, dist/main.js stays tsc's output (slower start, same code).
  * @returns {{ ok: true } | { ok: false, reason: 'failed', output: string }}
  */
 function bundle(root) {

@@ -44,13 +44,6 @@ export interface AccessLogEntry {
 }
 
 /**
- * Lines gathered in memory and written to stdout in batches: one system call (on libuv's thread
- * pool, through pino's asynchronous SonicBoom) per 64 KiB or per second, whichever comes first.
- * A warning or an error is written at once, with everything before it, so what explains a
- * failure is never held back; on exit (a stop, or a crash) the rest is written synchronously.
- * Handing SonicBoom one line at a time costs five times as much per line.
- */
-/**
  * Writes all of `text` to `fd` synchronously, waiting out a full pipe (EAGAIN: stdout may be a
  * non-blocking pipe) for up to a few seconds; gives up silently when the reader is gone.
  */
@@ -68,6 +61,13 @@ function writeAllSync(fd: number, text: string): void {
   }
 }
 
+/**
+ * Lines gathered in memory and written to stdout in batches: one system call (on libuv's thread
+ * pool, through pino's asynchronous SonicBoom) per 64 KiB or per second, whichever comes first.
+ * A warning or an error is written at once, with everything before it, so what explains a
+ * failure is never held back; on exit (a stop, or a crash) the rest is written synchronously.
+ * Handing SonicBoom one line at a time costs five times as much per line.
+ */
 export class BufferedLog implements LogSink {
   private lines: string[] = [];
   private chars = 0;

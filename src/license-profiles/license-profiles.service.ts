@@ -254,11 +254,6 @@ export class LicenseProfilesService {
   }
 
   /**
-   * Profile for each story id (its own, or the default), as partners get it: the live version's
-   * choice. An editor's unpublished change of profile waits for the update that puts it live. A
-   * story never published has no live version; its working copy's choice is the only one.
-   */
-  /**
    * Every profile by id, and the default for stories with none: for callers that already hold the
    * stories' live `license_profile_id` and would otherwise join each story to its profile (the
    * profiles are few; two small reads instead of a join per story).
@@ -269,6 +264,11 @@ export class LicenseProfilesService {
     return (profileId) => (profileId !== null && byId.get(profileId)) || fallback;
   }
 
+  /**
+   * Profile for each story id (its own, or the default), as partners get it: the live version's
+   * choice. An editor's unpublished change of profile waits for the update that puts it live. A
+   * story never published has no live version; its working copy's choice is the only one.
+   */
   async forStories(storyIds: string[]): Promise<Map<string, LicenseProfile>> {
     const out = new Map<string, LicenseProfile>();
     if (storyIds.length === 0) return out;

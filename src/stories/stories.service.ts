@@ -222,7 +222,8 @@ export class StoriesService {
    * At 100,000 stories the rows are large (each holds its working copy), so the page is found
    * on the list indexes alone (stories_newsroom_*_idx: update time, id and every filtered
    * column, headline included) and only its rows are read whole. A headline search scans the
-   * headline index, not the table; its count stops at `searchCountCap` when given.
+   * headline index, not the table (on PostgreSQL a trigram index answers it, migration
+   * 2026_12_04_2010); its count stops at `searchCountCap` when given.
    */
   async list(filter: StoryListFilter): Promise<{ items: Story[]; total: number; totalCapped: boolean }> {
     let q = this.db.selectFrom('stories');
