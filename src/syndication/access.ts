@@ -337,7 +337,19 @@ export function evaluateGrants(row: Row, storyProfile: LicenseProfile, grants: A
     const e = evaluateLicense(row, storyProfile, license, at);
     if (e) candidates.push(e);
   }
-  if (candidates.length <= 1) return candidates[0];
+  if (candidates.length === 0) return undefined;
+  if (row.status === 'withdrawn' && candidates.every((c) => c.endedLicense)) {
+    // Only ended licenses' cancellations are left, but a license in force when the story was
+    // withdrawn told the partner of the withdrawal (a later version): that stays what it holds.
+    // Without this the state would go back from the withdrawal ("2") to a cancellation (".2" of
+    // the version before it) once that license ended too, with nothing new to send.
+    const when = new Date(row.withdrawn_at ?? row.last_event_at);
+    for (const license of grants.licenses) {
+      const told = evaluateLicense(row, storyProfile, license, when);
+      if (told && told.pubstatus === 'canceled' && !told.endedLicense) return { ...told, changedAt: maxIso(told.changedAt, ...candidates.map((c) => c.changedAt)) };
+    }
+  }
+  if (candidates.length === 1) return candidates[0];
   const bestRank = Math.max(...candidates.map(rankOf));
   const best = candidates.filter((c) => rankOf(c) === bestRank);
   const first = best[0]!;
