@@ -319,6 +319,22 @@ export function evaluateLicense(row: Row, storyProfile: LicenseProfile, license:
   return liveEntry(base, row, atIso);
 }
 
+/**
+ * Whether, by `at`, the partner had this story under another license than `endedId` after
+ * `endedAt` (the end of license `endedId`): one that covers it, reached it by `at`, before its own
+ * end and before any withdrawal, and ends (if ever) after `endedAt`.
+ */
+function coveredAfter(row: Row, storyProfile: LicenseProfile, licenses: readonly License[], endedId: string | undefined, endedAt: string, at: string): boolean {
+  if (applySyndicationSwitch(storyProfile, row.syndication).audience === 'nobody') return false;
+  const withdrawnAt = row.status === 'withdrawn' ? (row.withdrawn_at ?? row.last_event_at) : null;
+  return licenses.some((l) => {
+    if (l.id === endedId || (l.endsAt !== null && l.endsAt <= endedAt)) return false;
+    if (!scopeCovers(l, { deskId: row.desk_id, profileId: storyProfile.id })) return false;
+    const from = maxIso(row.published_at, l.startsAt);
+    return from <= at && (l.endsAt === null || from < l.endsAt) && (withdrawnAt === null || from < withdrawnAt);
+  });
+}
+
 /** Usable beats withheld beats a withdrawal beats a license's end. */
 const rankOf = (e: AccessEntry) => (e.pubstatus === 'usable' ? 3 : e.pubstatus === 'withheld' ? 2 : e.endedLicense ? 0 : 1);
 
@@ -338,20 +354,16 @@ export function evaluateGrants(row: Row, storyProfile: LicenseProfile, grants: A
     if (e) candidates.push(e);
   }
   if (candidates.length === 0) return undefined;
-  if (row.status === 'withdrawn' && candidates.every((c) => c.endedLicense)) {
-    // Only ended licenses' cancellations are left, but a license in force when the story was
-    // withdrawn told the partner of the withdrawal (a later version): that stays what it holds.
-    // Without this the state would go back from the withdrawal ("2") to a cancellation (".2" of
-    // the version before it) once that license ended too, with nothing new to send.
-    const when = new Date(row.withdrawn_at ?? row.last_event_at);
-    for (const license of grants.licenses) {
-      const told = evaluateLicense(row, storyProfile, license, when);
-      if (told && told.pubstatus === 'canceled' && !told.endedLicense) return { ...told, changedAt: maxIso(told.changedAt, ...candidates.map((c) => c.changedAt)) };
-    }
-  }
-  if (candidates.length === 1) return candidates[0];
-  const bestRank = Math.max(...candidates.map(rankOf));
-  const best = candidates.filter((c) => rankOf(c) === bestRank);
+  // A license's end cancels only what no other license went on giving: the partner then held the
+  // story under that one, and that one's own end decides (with "keep", nothing more to say).
+  // Without this, once the later license ended with "keep", the earlier cancellation — dated
+  // before what the partner was last told — would come back as the story's state unsent.
+  const atIso = at.toISOString();
+  const standing = candidates.filter((c) => !c.endedLicense || !coveredAfter(row, storyProfile, grants.licenses, c.grantedBy.licenses[0]?.id, c.endedLicense.endsAt, atIso));
+  if (standing.length === 0) return undefined;
+  if (standing.length === 1) return { ...standing[0]!, changedAt: maxIso(...candidates.map((c) => c.changedAt)) };
+  const bestRank = Math.max(...standing.map(rankOf));
+  const best = standing.filter((c) => rankOf(c) === bestRank);
   const first = best[0]!;
   const availableFrom = best.reduce((m, c) => (c.availableFrom < m ? c.availableFrom : m), first.availableFrom);
   return {
