@@ -18,7 +18,8 @@
  *   availableFrom = max(publication, startsAt). From `endsAt` on it gives nothing new; the
  *   stories it gave either stay with the licensee silently (on_end `keep`) or come once more as
  *   `canceled`, version "<live>.2", at `endsAt` (on_end `cancel`), so the licensee's systems take
- *   them down;
+ *   them down — except a story another of the partner's licenses went on giving after that end,
+ *   whose state that license (and in time its own end) decides;
  * - a story with an embargo in the future is delivered as `withheld` (the partner may hold it
  *   but not publish it), then `usable`;
  * - a withdrawn story becomes `canceled`: a new version, never a silent disappearance — but only
