@@ -6,8 +6,9 @@
  *
  * Without --data-dir it prepares a fresh data dir: `freewire start` once (migrations and the demo
  * site), then `freewire demo --stories N`. With --data-dir it reuses that dir (preparing it first
- * when it has no database yet). --postgres uses DATABASE_URL when set, else creates (and at the
- * end drops) a database of its own on 127.0.0.1:5432.
+ * when it has no database yet). --postgres uses DATABASE_URL when set (prepared first when it
+ * holds fewer than N stories), else creates (and at the end drops) a database of its own on
+ * 127.0.0.1:5432.
  *
  * The server runs as shipped (bench/lib.ts startFreewire: pinned, request log on). Requests are
  * sequential. Each kind of request uses several distinct URLs (pages, desks, words…), so what is
@@ -54,6 +55,15 @@ async function prepare(env: Record<string, string>, dataDir: string, fresh: bool
  */
 function vacuum(url: string): void {
   execFileSync('psql', [url, '-c', 'vacuum analyze'], { stdio: 'ignore' });
+}
+
+/** How many stories the PostgreSQL database holds (0 before its first start). */
+function storyCount(url: string): number {
+  try {
+    return Number(execFileSync('psql', [url, '-Atc', 'select count(*) from stories'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return 0;
+  }
 }
 
 async function timed(url: string, init?: RequestInit): Promise<{ ms: number; status: number; body: string }> {
@@ -174,7 +184,7 @@ async function main(): Promise<void> {
   }
   const dataDir = givenDir ?? mkdtempSync(path.join(tmpdir(), 'freewire-scale-'));
   env.FREEWIRE_DATA_DIR = dataDir;
-  const fresh = !givenDir || (!postgres && !existsSync(path.join(dataDir, 'freewire.db'))) || dbName !== undefined;
+  const fresh = !givenDir || dbName !== undefined || (postgres ? storyCount(env.DATABASE_URL!) < stories : !existsSync(path.join(dataDir, 'freewire.db')));
   let server: Started | undefined;
   try {
     await prepare(env, dataDir, fresh);

@@ -90,7 +90,13 @@ export function createDatabase(opts: DatabaseOptions): Database {
     const pg = postgres();
     // pg returns int8 (count(*), sums) as strings to avoid precision loss; our counts fit in a double.
     pg.types.setTypeParser(20, (v) => Number(v));
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // Idle connections stay open for five minutes (node-postgres closes them after ten seconds by
+    // default). A new connection costs a backend start and, worse, its first queries: each
+    // backend fills its own catalog caches, so parsing and planning take milliseconds more.
+    // Measured at 100k stories, a search results page (four to five queries, three of them side
+    // by side) took 17.8 ms on new connections against 2.5 ms on warm ones (medians of 14): with
+    // the default, a site read less than every ten seconds paid that on most pages.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, idleTimeoutMillis: 5 * 60_000 });
     // An idle client error (e.g. the server restarted) must not crash the process.
     pool.on('error', () => undefined);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
