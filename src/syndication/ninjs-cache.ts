@@ -148,12 +148,17 @@ export class NinjsCache {
  * so a partner polling the same page again and again does not rewrite the same receipts on every
  * request: a receipt is written when the version is new to it, or once a minute otherwise (its
  * last_at is then at most a minute behind). Bounded; the oldest entries go first.
+ *
+ * What it saves is repeated polls of the same pages, a few hundred stories per partner, so 20,000
+ * entries leave room for a hundred partners or so. It held 100,000: one partner catching up
+ * through the whole archive then left megabytes of keys for the collector to mark on every full
+ * collection (see src/usage/pixel-tokens.ts), which slowed every other request.
  */
 export class RecentReceipts {
   private readonly map = new Map<string, { version: string; at: number }>();
   constructor(
     private readonly refreshMs = 60_000,
-    private readonly max = 100_000,
+    private readonly max = 20_000,
   ) {}
 
   /** The items to write now, remembered as written. */

@@ -9,10 +9,19 @@ import type { DialectHelpers } from '../db/dialect.js';
 import { randomToken } from '../util/ids.js';
 import { chunks } from '../util/chunks.js';
 
+/** Token pairs kept in memory per node; past it the oldest go (they are read again on use). */
+export const MAX_REMEMBERED_PAIRS = 20_000;
+
 export class PixelTokens {
-  /** token → pair, and pair → token; small (one entry per story × partner in use). */
+  /**
+   * token → pair, oldest first, and per partner story → token: the pairs in use lately, at most
+   * `maxPairs`. Unbounded, these held every story × partner ever rendered: after a partner read
+   * the whole archive through the content API (100,000 documents), they and the receipts below
+   * (src/syndication/ninjs-cache.ts) held a third of the live heap, ~25 MB, which every full
+   * collection had to mark: pauses of 20–60 ms in the polls that followed.
+   */
   private readonly byToken = new Map<string, { storyId: string; partnerId: string }>();
-  private readonly byPair = new Map<string, string>();
+  private readonly byPartner = new Map<string, { partnerId: string; stories: Map<string, string> }>();
   /**
    * Well-formed tokens the database did not know, so a client repeating a made-up token costs
    * one query, not one per hit. Tokens are random, so a real one is never asked for before it
@@ -23,11 +32,20 @@ export class PixelTokens {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: DialectHelpers,
+    private readonly maxPairs = MAX_REMEMBERED_PAIRS,
   ) {}
 
+  /** How many pairs this node remembers (tests). */
+  get remembered(): number {
+    return this.byToken.size;
+  }
+
+  private cached(storyId: string, partnerId: string): string | undefined {
+    return this.byPartner.get(partnerId)?.stories.get(storyId);
+  }
+
   async tokenFor(storyId: string, partnerId: string): Promise<string> {
-    const pair = `${storyId}|${partnerId}`;
-    const cached = this.byPair.get(pair);
+    const cached = this.cached(storyId, partnerId);
     if (cached) return cached;
     const existing = await this.db.selectFrom('pixel_tokens').select('token').where('story_id', '=', storyId).where('partner_id', '=', partnerId).executeTakeFirst();
     if (existing) return this.remember(existing.token, storyId, partnerId);
@@ -52,7 +70,7 @@ export class PixelTokens {
     const out = new Map<string, string>();
     const missing: string[] = [];
     for (const id of new Set(partnerIds)) {
-      const cached = this.byPair.get(`${storyId}|${id}`);
+      const cached = this.cached(storyId, id);
       if (cached) out.set(id, cached);
       else missing.push(id);
     }
@@ -100,8 +118,29 @@ export class PixelTokens {
 
   private remember(token: string, storyId: string, partnerId: string): string {
     this.unknown.delete(token);
-    this.byToken.set(token, { storyId, partnerId });
-    this.byPair.set(`${storyId}|${partnerId}`, token);
+    if (this.byToken.has(token)) return token;
+    if (this.byToken.size >= this.maxPairs) this.forgetOldest(Math.ceil(this.maxPairs / 10));
+    let partner = this.byPartner.get(partnerId);
+    if (!partner) {
+      partner = { partnerId, stories: new Map() };
+      this.byPartner.set(partnerId, partner);
+    }
+    partner.stories.set(storyId, token);
+    // One string per partner id, not one per row read: less memory, and the recorder's lookups
+    // by it reuse the hash V8 keeps in the string.
+    this.byToken.set(token, { storyId, partnerId: partner.partnerId });
     return token;
+  }
+
+  /** Forgets the `n` pairs remembered first (Map order is insertion order). */
+  private forgetOldest(n: number): void {
+    for (const [token, pair] of this.byToken) {
+      if (n-- <= 0) break;
+      this.byToken.delete(token);
+      const partner = this.byPartner.get(pair.partnerId);
+      if (!partner) continue;
+      partner.stories.delete(pair.storyId);
+      if (partner.stories.size === 0) this.byPartner.delete(pair.partnerId);
+    }
   }
 }

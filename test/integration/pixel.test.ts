@@ -492,3 +492,30 @@ forEachDialect('on a listening server the pixel is answered before Fastify, with
     await ta.close();
   }
 });
+
+forEachDialect('pixel tokens: memory holds the latest pairs only; forgotten ones are read again, with the same token', async (_t, tdb) => {
+  const { PixelTokens } = await import('../../src/usage/pixel-tokens.js');
+  const ta = await buildTestApp(tdb);
+  try {
+    const f = await fixture(ta.services);
+    const { db, dialect } = tdb.database;
+    const tokens = new PixelTokens(db, dialect, 10);
+    const stories = [f.storyId, f.otherStoryId];
+    for (let i = 0; i < 7; i++) stories.push((await publishStory(ta.services, { headline: `Story ${i}`, desk: 'environment', authors: ['ada-reporter'] })).id);
+    const partners = [f.partnerId, await insertPartner(db, 'Ridge Courier', 'courier.example')];
+    const first = new Map<string, string>();
+    for (const s of stories) for (const p of partners) first.set(`${s} ${p}`, await tokens.tokenFor(s, p));
+    assert.ok(tokens.remembered <= 10, `remembered ${tokens.remembered}`);
+    assert.equal(new Set(first.values()).size, 18, 'a token per pair');
+    // The first pairs were forgotten: peek misses, resolve reads them again, tokenFor gives the same token.
+    const oldest = first.get(`${stories[0]} ${partners[0]}`)!;
+    assert.equal(tokens.peek(oldest), undefined);
+    assert.deepEqual(await tokens.resolve(oldest), { storyId: stories[0], partnerId: partners[0] });
+    assert.deepEqual(tokens.peek(oldest), { storyId: stories[0], partnerId: partners[0] });
+    for (const s of stories) for (const p of partners) assert.equal(await tokens.tokenFor(s, p), first.get(`${s} ${p}`));
+    assert.deepEqual(Object.fromEntries((await tokens.tokensFor(stories[1]!, partners)).entries()), { [partners[0]!]: first.get(`${stories[1]} ${partners[0]}`), [partners[1]!]: first.get(`${stories[1]} ${partners[1]}`) });
+    assert.ok(tokens.remembered <= 10, `remembered ${tokens.remembered}`);
+  } finally {
+    await ta.close();
+  }
+});
