@@ -85,12 +85,29 @@ function compact(o: Json): Json {
 
 const nonEmpty = (s: string) => (s.trim() === '' ? undefined : s);
 
-function charCount(s: string): number {
-  return [...s].length;
+/**
+ * Characters as ninjs counts them: code points, a surrogate pair being one, a lone surrogate one
+ * as well (what `[...s].length` gives, without an array of every character: a 4,000-word story's
+ * text made 25,000 one-character strings, twice a document, and was 5% of rendering one).
+ */
+export function charCount(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 export function toNinjs22(d: NinjsInput): Json {
   const image = d.image;
+  const chars = charCount(d.text);
   return compact({
     uri: d.uri,
     standard: { name: 'ninjs', version: '2.2', schema: NINJS_22_SCHEMA },
@@ -109,8 +126,8 @@ export function toNinjs22(d: NinjsInput): Json {
     by: nonEmpty(d.byline),
     located: nonEmpty(d.dateline),
     bodies: [
-      compact({ role: 'main', contenttype: 'text/html', value: d.html, charcount: charCount(d.text), wordcount: d.wordCount ?? undefined }),
-      compact({ role: 'main', contenttype: 'text/plain', value: d.text, charcount: charCount(d.text), wordcount: d.wordCount ?? undefined }),
+      compact({ role: 'main', contenttype: 'text/html', value: d.html, charcount: chars, wordcount: d.wordCount ?? undefined }),
+      compact({ role: 'main', contenttype: 'text/plain', value: d.text, charcount: chars, wordcount: d.wordCount ?? undefined }),
     ],
     subjects: d.subjects.length > 0 ? d.subjects.map((s) => ({ name: s.name, rel: s.rel, uri: s.uri, literal: s.literal })) : undefined,
     copyrightholder: d.copyrightHolder,
@@ -141,6 +158,7 @@ export function toNinjs22(d: NinjsInput): Json {
 
 export function toNinjs31(d: NinjsInput): Json {
   const image = d.image;
+  const chars = charCount(d.text);
   return compact({
     uri: d.uri,
     standard: { name: 'ninjs', version: '3.1', schema: NINJS_31_SCHEMA },
@@ -159,8 +177,8 @@ export function toNinjs31(d: NinjsInput): Json {
     by: nonEmpty(d.byline),
     located: nonEmpty(d.dateline),
     bodies: [
-      compact({ role: 'main', contentType: 'text/html', value: d.html, charCount: charCount(d.text), wordCount: d.wordCount ?? undefined }),
-      compact({ role: 'main', contentType: 'text/plain', value: d.text, charCount: charCount(d.text), wordCount: d.wordCount ?? undefined }),
+      compact({ role: 'main', contentType: 'text/html', value: d.html, charCount: chars, wordCount: d.wordCount ?? undefined }),
+      compact({ role: 'main', contentType: 'text/plain', value: d.text, charCount: chars, wordCount: d.wordCount ?? undefined }),
     ],
     subjects: d.subjects.length > 0 ? d.subjects.map((s) => ({ name: s.name, rel: s.rel, uri: s.uri, literal: s.literal })) : undefined,
     copyrightHolder: d.copyrightHolder,
