@@ -37,11 +37,21 @@ export async function deliver(services: Services, partner: Pick<Partner, 'id'>, 
   if (entries.length === 0) return [];
   const settings = await services.settings.get();
   const { publicUrl } = services.config;
-  const out = await Promise.all(entries.map((e) => deliverOne(services, settings, publicUrl, partner, e, now)));
+  // The live stories, read together (see PublicStories.liveByIds).
+  const live = await services.publicStories.liveByIds(entries.filter((e) => e.pubstatus !== 'canceled').map((e) => e.storyId));
+  const out = await Promise.all(entries.map((e) => deliverOne(services, settings, publicUrl, partner, e, live.get(e.storyId), now)));
   return out.filter((d): d is Delivery => d !== undefined);
 }
 
-async function deliverOne(services: Services, settings: SiteSettings, publicUrl: string, partner: Pick<Partner, 'id'>, entry: AccessEntry, now: Date): Promise<Delivery | undefined> {
+async function deliverOne(
+  services: Services,
+  settings: SiteSettings,
+  publicUrl: string,
+  partner: Pick<Partner, 'id'>,
+  entry: AccessEntry,
+  story: PublicStory | undefined,
+  now: Date,
+): Promise<Delivery | undefined> {
   const { profile } = entry;
   const ccLabel = ccLicenseLabel(profile.ccLicenseUrl);
   const common = {
@@ -96,10 +106,8 @@ async function deliverOne(services: Services, settings: SiteSettings, publicUrl:
     };
   }
 
-  const lookup = await services.publicStories.bySlug(entry.slug);
   // Withdrawn between the access check and now: the next poll delivers the cancellation.
-  if (lookup.kind !== 'live') return undefined;
-  const story = lookup.story;
+  if (!story) return undefined;
   // Images as the grant that gives the story says (a license's images flag is in the profile).
   const copy = await buildPartnerCopy(services, story, { id: partner.id, kind: imageKindOf(entry) }, profile, now);
   let image: NinjsImage | null = null;
