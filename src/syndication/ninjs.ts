@@ -87,8 +87,8 @@ const nonEmpty = (s: string) => (s.trim() === '' ? undefined : s);
 
 /**
  * Characters as ninjs counts them: code points, a surrogate pair being one, a lone surrogate one
- * as well (what `[...s].length` gives, without an array of every character: a 4,000-word story's
- * text made 25,000 one-character strings, twice a document, and was 5% of rendering one).
+ * as well (what `[...s].length` gives, without an array of every character: for a 4,000-word
+ * story, an array of 25,000 entries, twice a document, and 5% of the time rendering one took).
  */
 export function charCount(s: string): number {
   let n = s.length;
