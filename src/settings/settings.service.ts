@@ -6,6 +6,9 @@ import { appendEvent } from '../events/events.js';
 import { Fields } from '../util/validate.js';
 import { assertCan, type Actor } from '../users/permissions.js';
 
+/** What a media id looks like (ids are UUIDs; this only keeps out what could never be one). */
+const MEDIA_ID = /^[A-Za-z0-9-]{1,64}$/;
+
 export interface SiteSettings {
   siteName: string;
   tagline: string;
@@ -71,8 +74,16 @@ export class SettingsService {
       if (patch.language && !/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(patch.language)) f.add('language', 'must be a language code such as en or en-US');
     }
     if (input.logoMediaId !== undefined) {
-      if (input.logoMediaId !== null && typeof input.logoMediaId !== 'string') f.add('logoMediaId', 'must be a media id');
-      else patch.logoMediaId = input.logoMediaId;
+      // Checked against the media library: the logo is on every page, and an id that names no
+      // image (or cannot even be put in a URL, like one with a lone surrogate) broke them all.
+      const id = input.logoMediaId;
+      if (id === null) patch.logoMediaId = null;
+      else if (typeof id !== 'string' || !MEDIA_ID.test(id)) f.add('logoMediaId', 'must be the id of an uploaded image');
+      else {
+        const media = await this.db.selectFrom('media').select('content_type').where('id', '=', id).executeTakeFirst();
+        if (!media || !media.content_type.startsWith('image/')) f.add('logoMediaId', 'must be the id of an uploaded image');
+        else patch.logoMediaId = id;
+      }
     }
     f.throwIfAny();
     const now = new Date().toISOString();

@@ -12,6 +12,7 @@ import * as S from '../../src/api/schemas.js';
 import { DOCS_CONTENT_SECURITY_POLICY } from '../../src/http/security.js';
 import { buildTestApp, type TestApp, type TestUser } from '../helpers/app.js';
 import { createTestDatabase, forEachDialect } from '../helpers/dialects.js';
+import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 
 interface Res {
   status: number;
@@ -277,6 +278,15 @@ forEachDialect('the Admin API applies the same role rules as the newsroom', asyn
     expectStatus(changed, 200, 'admin changes settings');
     assert.deepEqual([changed.body.siteName, changed.body.language], ['Delta Dispatch', 'en-GB']);
     expectError(await call(app, 'PATCH', '/settings', { as: admin, body: { language: 'not a language' } }), 400, 'VALIDATION', 'bad language');
+    // The logo must be an uploaded image: an id that names nothing, or that cannot be put in a
+    // URL (a lone surrogate made every page answer 500), is refused and changes nothing.
+    for (const logoMediaId of ['no-such-media', '\ud800', 'a/b']) {
+      expectError(await call(app, 'PATCH', '/settings', { as: admin, body: { logoMediaId } }), 400, 'VALIDATION', `logo ${JSON.stringify(logoMediaId)}`);
+    }
+    assert.equal((await t.services.settings.get()).logoMediaId, null);
+    const logo = await t.services.media.store(SYSTEM_ACTOR, { filename: 'logo.png', data: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64') });
+    expectStatus(await call(app, 'PATCH', '/settings', { as: admin, body: { logoMediaId: logo.id } }), 200, 'logo set');
+    expectStatus(await call(app, 'PATCH', '/settings', { as: admin, body: { logoMediaId: null } }), 200, 'logo removed');
 
     // Authors and desks: editors and admins.
     expectError(await call(app, 'POST', '/desks', { as: reporter, body: { name: 'Mine' } }), 403, 'FORBIDDEN', 'reporter creates a desk');
