@@ -15,6 +15,19 @@ export function sniffImageType(data: Buffer): string | undefined {
   return undefined;
 }
 
+/** What a media id looks like (ids are UUIDs; this only keeps out what could never be one). */
+const MEDIA_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * The id of the uploaded image `value` names, or undefined. Anything that could not be an id
+ * (NUL, which PostgreSQL refuses in a parameter; a lone surrogate, which no URL can carry;
+ * megabytes of text) is unknown without a query. Every upload is an image (store() checks).
+ */
+export async function uploadedImageId(db: Kysely<DB>, value: string): Promise<string | undefined> {
+  if (!MEDIA_ID.test(value)) return undefined;
+  return (await db.selectFrom('media').select('id').where('id', '=', value).executeTakeFirst())?.id;
+}
+
 export interface MediaInfo {
   id: string;
   filename: string;

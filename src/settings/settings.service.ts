@@ -5,9 +5,7 @@ import { recordAudit } from '../audit/audit.js';
 import { appendEvent } from '../events/events.js';
 import { Fields } from '../util/validate.js';
 import { assertCan, type Actor } from '../users/permissions.js';
-
-/** What a media id looks like (ids are UUIDs; this only keeps out what could never be one). */
-const MEDIA_ID = /^[A-Za-z0-9-]{1,64}$/;
+import { uploadedImageId } from '../media/media.service.js';
 
 export interface SiteSettings {
   siteName: string;
@@ -77,13 +75,9 @@ export class SettingsService {
       // Checked against the media library: the logo is on every page, and an id that names no
       // image (or cannot even be put in a URL, like one with a lone surrogate) broke them all.
       const id = input.logoMediaId;
-      if (id === null) patch.logoMediaId = null;
-      else if (typeof id !== 'string' || !MEDIA_ID.test(id)) f.add('logoMediaId', 'must be the id of an uploaded image');
-      else {
-        const media = await this.db.selectFrom('media').select('content_type').where('id', '=', id).executeTakeFirst();
-        if (!media || !media.content_type.startsWith('image/')) f.add('logoMediaId', 'must be the id of an uploaded image');
-        else patch.logoMediaId = id;
-      }
+      const known = id === null ? null : typeof id === 'string' ? await uploadedImageId(this.db, id) : undefined;
+      if (known === undefined) f.add('logoMediaId', 'must be the id of an uploaded image');
+      else patch.logoMediaId = known;
     }
     f.throwIfAny();
     const now = new Date().toISOString();

@@ -285,36 +285,13 @@ export class PublicStories {
       return { kind: 'withdrawn', slug: row.slug, headline: live.headline, withdrawnAt: row.withdrawn_at, reason: row.withdrawn_reason ?? '' };
     }
     if (row.status !== 'published') return { kind: 'missing' };
-    const full = await this.base()
-      .select([...this.listColumns(), 'v.body_html', 'v.word_count', 'v.version'])
-      .where('s.id', '=', row.id)
-      .executeTakeFirst();
-    if (!full) return { kind: 'missing' };
-    const [summary] = await this.summaries([full]);
-    const authorRows = await this.db
-      .selectFrom('story_live_authors as la')
-      .innerJoin('authors as a', 'a.id', 'la.author_id')
-      .selectAll('a')
-      .where('la.story_id', '=', row.id)
-      .orderBy('la.position')
-      .execute();
-    const notes = await this.db.selectFrom('story_notes').selectAll().where('story_id', '=', row.id).orderBy('created_at').orderBy('id').execute();
-    return {
-      kind: 'live',
-      story: {
-        ...summary!,
-        bodyHtml: full.body_html,
-        wordCount: full.word_count,
-        fullAuthors: authorRows.map(toAuthor),
-        notes: notes.map((n) => ({ id: n.id, kind: n.kind, text: n.text, version: n.version, createdAt: n.created_at })),
-        wasUpdated: full.public_updated_at !== null,
-      },
-    };
+    const story = (await this.liveByIds([row.id])).get(row.id);
+    return story ? { kind: 'live', story } : { kind: 'missing' };
   }
 
   /**
-   * These live stories, whole, as bySlug() gives a live one, by id; ids of stories not live are
-   * left out. Each part is read once for all of them: the content API renders a page of up to
+   * These live stories, whole (body, authors' full records, notes), by id; ids of stories not
+   * live are left out. Each part is read once for all of them: the content API renders a page of up to
    * 100 documents at a time, and five queries per story were most of that time.
    */
   async liveByIds(ids: readonly string[]): Promise<Map<string, PublicStory>> {

@@ -18,6 +18,7 @@ import type { SearchIndex } from '../search/search.js';
 import { newId } from '../util/ids.js';
 import { isSlug, slugify } from '../util/slug.js';
 import { parseIsoDate } from '../util/time.js';
+import { uploadedImageId } from '../media/media.service.js';
 import { Fields } from '../util/validate.js';
 import { likeContains } from '../util/like.js';
 import { assertCan, can, canEditStory, type Actor } from '../users/permissions.js';
@@ -399,10 +400,9 @@ export class StoriesService {
       if (input.leadImageId === null || input.leadImageId === '') out.leadImageId = null;
       else if (typeof input.leadImageId !== 'string') f.add('leadImageId', 'must be a media id');
       else {
-        // No stored key contains NUL, and PostgreSQL rejects it in a query parameter: such a key is simply unknown.
-        const m = hasNul(input.leadImageId) ? undefined : await this.db.selectFrom('media').select('id').where('id', '=', input.leadImageId.slice(0, 64)).executeTakeFirst();
-        if (!m) f.add('leadImageId', 'is not an uploaded image');
-        else out.leadImageId = m.id;
+        const id = await uploadedImageId(this.db, input.leadImageId);
+        if (!id) f.add('leadImageId', 'is not an uploaded image');
+        else out.leadImageId = id;
       }
     }
     if (input.licenseProfile !== undefined) {

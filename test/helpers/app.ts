@@ -62,3 +62,6 @@ export async function publishStory(services: Services, input: { headline: string
   await services.stories.publish(SYSTEM_ACTOR, s.id);
   return { id: s.id, slug: s.slug };
 }
+
+/** A valid 1×1 PNG, for tests that upload an image (media only takes real images). */
+export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');

@@ -10,7 +10,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import * as S from '../../src/api/schemas.js';
 import { DOCS_CONTENT_SECURITY_POLICY } from '../../src/http/security.js';
-import { buildTestApp, type TestApp, type TestUser } from '../helpers/app.js';
+import { buildTestApp, TINY_PNG, type TestApp, type TestUser } from '../helpers/app.js';
 import { createTestDatabase, forEachDialect } from '../helpers/dialects.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 
@@ -284,7 +284,7 @@ forEachDialect('the Admin API applies the same role rules as the newsroom', asyn
       expectError(await call(app, 'PATCH', '/settings', { as: admin, body: { logoMediaId } }), 400, 'VALIDATION', `logo ${JSON.stringify(logoMediaId)}`);
     }
     assert.equal((await t.services.settings.get()).logoMediaId, null);
-    const logo = await t.services.media.store(SYSTEM_ACTOR, { filename: 'logo.png', data: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64') });
+    const logo = await t.services.media.store(SYSTEM_ACTOR, { filename: 'logo.png', data: TINY_PNG });
     expectStatus(await call(app, 'PATCH', '/settings', { as: admin, body: { logoMediaId: logo.id } }), 200, 'logo set');
     expectStatus(await call(app, 'PATCH', '/settings', { as: admin, body: { logoMediaId: null } }), 200, 'logo removed');
 

@@ -12,6 +12,7 @@ import type { DB } from '../../src/db/schema.js';
 import { isBot } from '../../src/usage/bots.js';
 import { normaliseReferrer, TRANSPARENT_GIF } from '../../src/usage/pixel.routes.js';
 import { UsageRecorder, type Hit } from '../../src/usage/recorder.js';
+import { PixelTokens } from '../../src/usage/pixel-tokens.js';
 import { newId } from '../../src/util/ids.js';
 import type { Services } from '../../src/services.js';
 import { buildTestApp, publishStory, seedBasics, type TestApp } from '../helpers/app.js';
@@ -494,7 +495,6 @@ forEachDialect('on a listening server the pixel is answered before Fastify, with
 });
 
 forEachDialect('pixel tokens: memory holds the latest pairs only; forgotten ones are read again, with the same token', async (_t, tdb) => {
-  const { PixelTokens } = await import('../../src/usage/pixel-tokens.js');
   const ta = await buildTestApp(tdb);
   try {
     const f = await fixture(ta.services);

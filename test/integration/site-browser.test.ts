@@ -12,11 +12,10 @@ import { test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { createTestDatabase, requireOrSkip } from '../helpers/dialects.js';
-import { buildTestApp, publishStory, seedBasics } from '../helpers/app.js';
+import { buildTestApp, publishStory, seedBasics, TINY_PNG as PNG } from '../helpers/app.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 /** At phone width the templates differ only in layout, so a few representative pages suffice. */
 const PHONE_PAGES = ['/', 'STORY', '/desk/environment', '/search?q=river'];
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];

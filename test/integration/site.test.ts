@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { forEachDialect } from '../helpers/dialects.js';
-import { buildTestApp, publishStory, seedBasics } from '../helpers/app.js';
+import { buildTestApp, publishStory, seedBasics, TINY_PNG as PNG } from '../helpers/app.js';
 import { SYSTEM_ACTOR } from '../../src/users/permissions.js';
 
-/** A 1×1 PNG: enough for the media service's magic-byte check and for a browser. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {
   return app.inject({ method: 'GET', url, headers });
