@@ -184,6 +184,8 @@ test('an admin sets up the tip line, unlocks the inbox in the browser, reads, do
     await page.getByRole('button', { name: 'Delete this tip…' }).click();
     await page.getByRole('heading', { name: 'Tip deleted' }).waitFor();
     assert.equal(await services.tipStore.conversation(tip.conversationId), undefined);
+    // The list reloads after the deletion ("Loading…" meanwhile): wait for its answer.
+    await page.locator('#tips-list-status', { hasText: /No tips match/ }).waitFor();
     assert.match(await page.locator('#tips-list-status').innerText(), /No tips match/);
 
     // ---- after a rotation: the new passphrase opens the new key, the older one the old tips -------
