@@ -202,10 +202,15 @@ test('an admin sets up the tip line, unlocks the inbox in the browser, reads, do
     await page.locator('#tips-inbox').waitFor({ state: 'visible', timeout: 20_000 });
     assert.match(await page.locator('#tips-key-note').innerText(), /^Unlocked\./);
     await page.locator('#tips-list a').nth(1).waitFor();
+    // Open each tip by its address, not by its place: the list reloads (and may reorder) after each
+    // opening, and the previous tip's text stays on screen until the next one is rendered. The list
+    // marks a link current only once its tip is rendered, so that is the condition to wait for.
+    const hrefs = await page.locator('#tips-list a').evaluateAll((links) => links.map((a) => a.getAttribute('href')!));
+    assert.equal(hrefs.length, 2);
     const seen: string[] = [];
-    for (const i of [0, 1]) {
-      await page.locator('#tips-list a').nth(i).click();
-      await page.locator('#tips-detail .tips-text').first().waitFor();
+    for (const href of hrefs) {
+      await page.locator(`#tips-list a[href="${href}"]`).click();
+      await page.locator(`#tips-list a[href="${href}"][aria-current="true"]`).waitFor();
       seen.push(await page.locator('#tips-detail .tips-text').first().innerText());
     }
     assert.deepEqual(seen.map((s) => s.split(' ')[0]).sort(), ['NEW-KEY-TIP', 'OLD-KEY-TIP']);
