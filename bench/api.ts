@@ -23,12 +23,11 @@
  * otherwise answer 429 after 120 requests a minute: the limiter still runs on every request.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { cli, compare, load, option, quantile, reportComparison, setting, startBaseline, startFreewire } from './lib.js';
+import { cli, compare, load, option, quantile, reportComparison, setting, startBaseline, startFreewire, timedLean, closeLeanClient } from './lib.js';
 
 const STORIES = Number((option('--stories') ?? '100000').replace(/[_,]/g, ''));
 const SECONDS = Number(option('--seconds') ?? '8');
@@ -72,29 +71,6 @@ async function timed(url: string, headers: Record<string, string>): Promise<{ ms
       if (attempt === 2) throw err;
     }
   }
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-/**
- * One request timed to its last byte, as a lean client sees it: node:http, the body counted and
- * dropped. Latency rows use this rather than fetch(): decoding a megabyte of answer into a
- * string, and the collector pauses of a bench process that has parsed 780 pages of the walk,
- * were part of fetch()'s figure (p95 38 ms where the server answered within 10 ms).
- */
-function timedLean(url: string, headers: Record<string, string>): Promise<{ ms: number; status: number; start: string }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = http.get(url, { agent, headers }, (res) => {
-      let start = '';
-      res.on('data', (chunk: Buffer) => {
-        if (start.length < 300) start += chunk.subarray(0, 300).toString('utf8');
-      });
-      res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, start }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -235,7 +211,7 @@ try {
       await latency('usage dashboard, last 366 days', `${base}/newsroom/usage?from=${new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)}`, staff);
     }
   } finally {
-    agent.destroy();
+    closeLeanClient();
     await server.stop();
   }
 } finally {

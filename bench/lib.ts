@@ -4,6 +4,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -163,6 +164,35 @@ export async function startBaseline(body: Buffer, contentType: string, opts: { p
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const leanAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/**
+ * One request timed to its last byte, as a lean client sees it: node:http on one kept-alive
+ * connection, the body counted and dropped (its first 300 characters kept for error messages).
+ * Latency rows use this rather than fetch(): decoding a megabyte of answer into a string, and the
+ * collector pauses of a bench process that has parsed hundreds of pages, were part of fetch()'s
+ * figure (bench/api: p95 38 ms where the server answered within 10 ms).
+ */
+export function timedLean(url: string, headers: Record<string, string> = {}): Promise<{ ms: number; status: number; start: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = http.get(url, { agent: leanAgent, headers }, (res) => {
+      let start = '';
+      res.on('data', (chunk: Buffer) => {
+        if (start.length < 300) start += chunk.subarray(0, 300).toString('utf8');
+      });
+      res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, start }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => reject(new Error(`${url}: ${err.message}`)));
+  });
+}
+
+/** Closes timedLean's kept-alive connection, so the bench process can exit. */
+export function closeLeanClient(): void {
+  leanAgent.destroy();
 }
 
 /** The value after `name` on the command line (`--data-dir DIR`), if given. */
