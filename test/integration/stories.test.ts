@@ -169,6 +169,34 @@ forEachDialect('search finds live stories and never errors on hostile input', as
   }
 });
 
+forEachDialect('the newsroom headline filter pages and caps its count the same way at every offset', async (_t, tdb) => {
+  const { services, desk, ada } = await setup(tdb);
+  // Seven matches and two others, updated in turn: newest first is the reverse of creation.
+  const made: string[] = [];
+  for (let i = 0; i < 9; i++) {
+    const s = await services.stories.create(SYSTEM_ACTOR, { headline: i % 4 === 3 ? `Other news ${i}` : `Water report ${i}`, body: 'Body.', desk: desk.slug, authors: [ada.slug] });
+    await tdb.database.db.updateTable('stories').set({ updated_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }).where('id', '=', s.id).execute();
+    made.push(s.headline);
+  }
+  const matching = made.filter((h) => h.startsWith('Water')).reverse();
+  assert.equal(matching.length, 7);
+  for (const cap of [3, 6, 7, 50]) {
+    for (const limit of [1, 2, 5]) {
+      // Offsets within the cap (one walk on SQLite) and past it (count and page apart).
+      for (let offset = 0; offset <= 8; offset++) {
+        const page = await services.stories.list({ q: 'water', searchCountCap: cap, limit, offset });
+        const what = `cap ${cap}, limit ${limit}, offset ${offset}`;
+        assert.deepEqual(page.items.map((s) => s.headline), matching.slice(offset, offset + limit), what);
+        assert.equal(page.total, Math.min(7, cap), what);
+        assert.equal(page.totalCapped, 7 > cap, what);
+      }
+    }
+  }
+  // Without a cap the count is exact.
+  const all = await services.stories.list({ q: 'WATER', limit: 2, offset: 6 });
+  assert.deepEqual([all.items.map((s) => s.headline), all.total, all.totalCapped], [[matching[6]], 7, false]);
+});
+
 forEachDialect('the newsroom headline filter matches %, _ and \\ literally', async (_t, tdb) => {
   const { services, desk, ada } = await setup(tdb);
   for (const headline of ['Rents up 50% in a year', 'Rents up 500 dollars', 'snake_case budget lines', 'snakeXcase budget', 'Path C:\\budget leaked']) {
