@@ -81,7 +81,7 @@ export function createServices(config: Config, database: Database): Services {
     authors: new AuthorsService(db, dialect, publicChange),
     desks: new DesksService(db, dialect, publicChange),
     stories: new StoriesService(db, dialect, search, publicChange),
-    publicStories: new PublicStories(db, search),
+    publicStories: new PublicStories(db, search, () => changes.current()),
     settings,
     media: new MediaService(db),
     search,

@@ -169,6 +169,26 @@ forEachDialect('search finds live stories and never errors on hostile input', as
   }
 });
 
+forEachDialect('listings keep story summaries for one generation of public content', async (_t, tdb) => {
+  const { services, desk, ada, editor } = await setup(tdb);
+  const s = await services.stories.create(editor, { headline: 'Ferry fares rise', body: 'Fares rise in May.', desk: desk.slug, authors: [ada.slug] });
+  await services.stories.publish(editor, s.id);
+  const first = (await services.publicStories.latest(10)).items[0]!;
+  assert.equal(first.authors[0]!.title, 'Statehouse Reporter');
+  // Within one generation a listing and a search give the summary already read.
+  assert.equal((await services.publicStories.latest(10)).items[0], first);
+  assert.equal((await services.publicStories.searchStories('ferry', 10, 0)).items[0], first);
+  // A change readers can see (the reporter's title) starts a new generation: listings read again.
+  await services.authors.update(SYSTEM_ACTOR, ada.id, { name: 'Ada Lin', title: 'Transport Reporter' });
+  const renamed = (await services.publicStories.latest(10)).items[0]!;
+  assert.notEqual(renamed, first);
+  assert.equal(renamed.authors[0]!.title, 'Transport Reporter');
+  // So does a withdrawal: the story leaves every listing at once.
+  await services.stories.withdraw(editor, s.id, 'Published in error.');
+  assert.deepEqual((await services.publicStories.latest(10)).items, []);
+  assert.deepEqual((await services.publicStories.searchStories('ferry', 10, 0)).items, []);
+});
+
 forEachDialect('the newsroom headline filter pages and caps its count the same way at every offset', async (_t, tdb) => {
   const { services, desk, ada } = await setup(tdb);
   // Seven matches and two others, updated in turn: newest first is the reverse of creation.
