@@ -212,6 +212,11 @@ forEachDialect('the newsroom headline filter pages and caps its count the same w
       }
     }
   }
+  // No match at all, on the first page and past it.
+  for (const offset of [0, 5]) {
+    const none = await services.stories.list({ q: 'no such headline', searchCountCap: 3, limit: 2, offset });
+    assert.deepEqual([none.items, none.total, none.totalCapped], [[], 0, false]);
+  }
   // Without a cap the count is exact.
   const all = await services.stories.list({ q: 'WATER', limit: 2, offset: 6 });
   assert.deepEqual([all.items.map((s) => s.headline), all.total, all.totalCapped], [[matching[6]], 7, false]);
