@@ -265,7 +265,6 @@ export class PublicStories {
     return this.hydrate(rows.map((r) => r.id));
   }
 
-  /** The summaries of the stories `ids`, in that order. */
   /**
    * The summaries of these stories, in this order; ids of stories not live are left out.
    *
