@@ -12,10 +12,10 @@
  *
  * The server runs as shipped (bench/lib.ts startFreewire: pinned, request log on). Requests are
  * sequential, timed by a lean node:http client (bench/lib.ts timedLean) that asks for compressed
- * answers as a browser does. Each kind of request uses several distinct URLs (pages, desks, words…), so what is
- * measured is the page cache's misses — the database work — and the first request of each kind
- * right after start is reported apart as "cold". A last column repeats one URL, served from the
- * page cache. The demo admin's password is set anew (freewire user set-password) to log in.
+ * answers as a browser does. Each kind of request uses several distinct URLs (pages, desks,
+ * words…), so what is measured is the page cache's misses — the database work — and the first
+ * request of each kind right after start is reported apart as "cold". A last column repeats one
+ * URL, served from the page cache. The demo admin's password is set anew (freewire user set-password) to log in.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

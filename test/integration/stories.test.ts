@@ -202,7 +202,8 @@ forEachDialect('the newsroom headline filter pages and caps its count the same w
   assert.equal(matching.length, 7);
   for (const cap of [3, 6, 7, 50]) {
     for (const limit of [1, 2, 5]) {
-      // Offsets within the cap (one walk on SQLite) and past it (count and page apart).
+      // Full pages, pages cut short by the last match, and empty pages past it (on SQLite the
+      // first need the count, the second answer it, the third need it again).
       for (let offset = 0; offset <= 8; offset++) {
         const page = await services.stories.list({ q: 'water', searchCountCap: cap, limit, offset });
         const what = `cap ${cap}, limit ${limit}, offset ${offset}`;
